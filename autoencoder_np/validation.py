@@ -1,0 +1,126 @@
+"""Checks at the public boundary: a wrong argument gets a clear error, never a NumPy error from deep inside.
+
+Every message names where it happened, the argument, what was expected and what came, e.g.
+``Dense(10→5).forward: x has 7 features, expected 10``.
+
+Finite checks (NaN/inf) cost one pass over the data. ``fit`` validates its data once, then runs the
+inner loop inside :func:`trusted`, which skips the per-layer finite checks; everything else (shapes,
+dtypes) is still checked on every call, because those checks cost nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+#: The dtypes a layer may hold. complex128 exists for the complex-step gradient check only.
+LAYER_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex128))
+
+_trusted_depth = 0
+
+
+@contextlib.contextmanager
+def trusted() -> Iterator[None]:
+    """Skip the NaN/inf scan of layer inputs inside this block (data already validated by the caller)."""
+    global _trusted_depth
+    _trusted_depth += 1
+    try:
+        yield
+    finally:
+        _trusted_depth -= 1
+
+
+def check_dtype(dtype: Any, where: str) -> np.dtype:
+    """Return ``np.dtype(dtype)`` if it is float32, float64 (or complex128); raise TypeError otherwise."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as err:
+        raise TypeError(f"{where}: dtype must be float32 or float64, got {dtype!r}") from err
+    if dt not in LAYER_DTYPES:
+        raise TypeError(f"{where}: dtype must be float32 or float64, got {dt}")
+    return dt
+
+
+def as_array(
+    x: Any,
+    name: str,
+    where: str,
+    *,
+    ndim: int | None = None,
+    dtype: np.dtype | None = None,
+    finite: bool = True,
+) -> np.ndarray:
+    """Return ``x`` as a non-empty numeric ndarray, cast to ``dtype`` when given.
+
+    Integers and booleans are cast to ``dtype`` (float64 when ``dtype`` is None); float arrays keep their
+    dtype when ``dtype`` is None. No copy is made when ``x`` already has the wanted dtype.
+
+    Raises:
+        TypeError: ``x`` is not numeric (object, string, ...), or complex where ``dtype`` is real.
+        ValueError: wrong number of dimensions, empty, or (``finite=True``) holds NaN or inf.
+    """
+    if not isinstance(x, np.ndarray):
+        try:
+            x = np.asarray(x)
+        except (ValueError, TypeError) as err:  # ragged nested lists and the like
+            raise TypeError(f"{where}: {name} must be a numeric array, could not convert it: {err}") from err
+    kind = x.dtype.kind
+    if kind not in "biufc":
+        raise TypeError(f"{where}: {name} must be a numeric array, got dtype {x.dtype}")
+    if kind == "c" and (dtype is None or dtype.kind != "c"):
+        raise TypeError(f"{where}: {name} must be real, got dtype {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        expected = "(batch, features)" if ndim == 2 else f"{ndim}-D"
+        raise ValueError(f"{where}: {name} must be {ndim}-D {expected}, got shape {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{where}: {name} is empty (shape {x.shape})")
+    if dtype is not None:
+        x = np.asarray(x, dtype=dtype)
+    elif kind in "biu":
+        x = x.astype(np.float64)
+    if finite and _trusted_depth == 0 and not np.isfinite(x).all():
+        bad = int(x.size - np.count_nonzero(np.isfinite(x)))
+        raise ValueError(f"{where}: {name} holds {bad} NaN or inf value(s); expected finite numbers")
+    return x
+
+
+def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], where: str) -> None:
+    """Raise ValueError unless ``a`` and ``b`` have the same shape."""
+    if a.shape != b.shape:
+        raise ValueError(f"{where}: {names[1]} has shape {b.shape}, expected the shape of {names[0]} {a.shape}")
+
+
+def check_int(value: Any, name: str, where: str, *, minimum: int = 1) -> int:
+    """Return ``value`` as int if it is an integer ≥ ``minimum`` (bool is refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{where}: {name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{where}: {name} must be ≥ {minimum}, got {value}")
+    return int(value)
+
+
+def check_float(
+    value: Any,
+    name: str,
+    where: str,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return ``value`` as float if it is a finite real number in the interval (low, high) as asked."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{where}: {name} must be a real number, got {type(value).__name__} {value!r}")
+    v = float(value)
+    too_low = v <= low if low_open else v < low
+    too_high = v >= high if high_open else v > high
+    if not math.isfinite(v) or too_low or too_high:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        raise ValueError(f"{where}: {name} must be in {left}{low}, {high}{right}, got {value!r}")
+    return v
