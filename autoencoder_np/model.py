@@ -1,0 +1,379 @@
+"""Models: Sequential and Autoencoder, each itself a layer, plus fit / evaluate / predict.
+
+A model chains its children: forward runs them in order, backward in reverse (the chain rule)::
+
+    x ─ layer 1 ─ h1 ─ layer 2 ─ … ─ y          y = f_k(… f_2(f_1(x)))
+    dL/dx ─ layer 1 ─ dL/dh1 ─ … ─ dL/dy        each backward turns dL/d(output) into dL/d(input)
+
+Its ``params`` / ``grads`` are its children's, named by path ("encoder.0.W"), and they are the very same
+arrays: the gradient checker and the optimizers treat a whole model exactly like one Dense.
+
+Flat buffers: building a model moves every parameter of its layers into one contiguous 1-D buffer (and
+every gradient into another); each layer's ``params["W"]`` becomes a view of its slice, shaped as before.
+Layers still read and write plain ``W`` and ``b``; an optimizer updates the whole model with a few
+whole-buffer NumPy calls (``model.flat``). Keep using ``layer.params[...]`` after building the model: an
+array you took out of a layer before is no longer the layer's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import activations, training
+from .layers import Dense, Dropout, GaussianNoise, Layer, ParamDict
+from .losses import Loss
+from .optimizers import Optimizer
+from .training import History
+from .validation import as_array, check_float, check_int
+
+
+@dataclass
+class FlatParameters:
+    """A model's parameters in one 1-D buffer and its gradients in another.
+
+    ``params``, ``grads``: (size,) arrays; ``layout[name] = (offset, shape)`` says where each parameter lives.
+    """
+
+    params: np.ndarray
+    grads: np.ndarray
+    layout: dict[str, tuple[int, tuple[int, ...]]]
+
+    def view(self, flat: np.ndarray, name: str) -> np.ndarray:
+        """The slice of ``flat`` (any buffer laid out like ``params``) that belongs to ``name``, reshaped."""
+        offset, shape = self.layout[name]
+        return flat[offset : offset + math.prod(shape)].reshape(shape)
+
+
+_PROTOCOL = ("params", "grads", "forward", "backward")
+
+
+def _check_layer(layer: Any, where: str) -> None:
+    missing = [name for name in _PROTOCOL if not hasattr(layer, name)]
+    if missing:
+        raise TypeError(
+            f"{where}: {type(layer).__name__} is not a layer: it lacks {', '.join(missing)} "
+            "(a layer has params, grads, forward(x) and backward(grad_y))"
+        )
+
+
+class Container(Layer):
+    """A layer made of named child layers run one after another. Base of Sequential and Autoencoder."""
+
+    def __init__(self, children: dict[str, Any]) -> None:
+        # params and grads are properties here, so Layer.__init__ (which assigns them) is not called.
+        where = type(self).__name__
+        if not children:
+            raise ValueError(f"{where}: needs at least one layer, got none")
+        for child in children.values():
+            _check_layer(child, where)
+        self.children = children
+        self.cache: dict[str, np.ndarray] = {}
+        self.training = True
+        self.flat: FlatParameters | None = None
+        self.optimizer: Optimizer | None = None  # set by fit, reused by the next fit (like Keras' compile)
+        self.loss: Loss | None = None
+        self._pack()
+
+    # The layer protocol ----------------------------------------------------------------------------------
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: the first layer's input -> the last layer's output.  h ← layer.forward(h) for each layer."""
+        for layer in self.children.values():
+            x = layer.forward(x)
+        return x
+
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+        """dL/dy -> dL/dx, through the layers in reverse order (the chain rule); fills every layer's grads."""
+        # BEGIN SOLUTION model.backward
+        # HINT: walk the layers from last to first, feeding each backward the gradient the next one returned.
+        for layer in reversed(self.children.values()):
+            grad_y = layer.backward(grad_y)
+        return grad_y
+        # END SOLUTION
+
+    def _named_leaves(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        """(path, layer) for every non-container layer below this one, depth first, in order."""
+        for name, child in self.children.items():
+            if isinstance(child, Container):
+                yield from child._named_leaves(f"{prefix}{name}.")
+            else:
+                yield f"{prefix}{name}", child
+
+    def _containers(self) -> Iterator[Container]:
+        for child in self.children.values():
+            if isinstance(child, Container):
+                yield child
+                yield from child._containers()
+
+    @property
+    def params(self) -> ParamDict:  # type: ignore[override]
+        """Every parameter below this model, named "path.key"; the same arrays the layers hold."""
+        return ParamDict(
+            f"{self!r}.params",
+            [(f"{path}.{k}", v) for path, layer in self._named_leaves() for k, v in layer.params.items()],
+        )
+
+    @property
+    def grads(self) -> ParamDict:  # type: ignore[override]
+        """Every gradient below this model, named like ``params``."""
+        return ParamDict(
+            f"{self!r}.grads",
+            [(f"{path}.{k}", v) for path, layer in self._named_leaves() for k, v in layer.grads.items()],
+        )
+
+    def parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        return [
+            (f"{path}.{k}", layer.params[k], layer.grads[k])
+            for path, layer in self._named_leaves()
+            for k in layer.params
+        ]
+
+    def aux_loss(self) -> float:
+        return float(sum(layer.aux_loss() for _, layer in self._named_leaves() if hasattr(layer, "aux_loss")))
+
+    def train(self, mode: bool = True) -> Container:
+        self.training = bool(mode)
+        for child in self.children.values():
+            if hasattr(child, "train"):
+                child.train(mode)
+            else:
+                child.training = bool(mode)
+        return self
+
+    @property
+    def dtype(self) -> np.dtype | None:
+        return None if self.flat is None else self.flat.params.dtype
+
+    @contextlib.contextmanager
+    def inference(self) -> Iterator[None]:
+        """Run the block in inference mode (no dropout or noise), then restore the previous mode."""
+        was_training = self.training
+        self.eval()
+        try:
+            yield
+        finally:
+            self.train(was_training)
+
+    def _pack(self) -> None:
+        """Move every parameter (and gradient) of the leaves into one flat buffer; see the module docstring."""
+        where = type(self).__name__
+        entries: list[tuple[str, Any, str]] = []  # (qualified name, owning layer, key)
+        seen: set[int] = set()
+        for path, layer in self._named_leaves():
+            if id(layer) in seen:
+                raise ValueError(f"{where}: layer {layer!r} appears twice; use a separate layer for each place")
+            seen.add(id(layer))
+            entries.extend((f"{path}.{k}", layer, k) for k in layer.params)
+        dtypes = {layer.params[k].dtype for _, layer, k in entries}
+        if len(dtypes) > 1:
+            raise TypeError(f"{where}: all layers must share one dtype, got {sorted(map(str, dtypes))}")
+        if not all(isinstance(layer.params, ParamDict) for _, layer, _ in entries):
+            return  # a layer with plain dict params cannot be re-bound: keep the arrays as they are
+        dtype = dtypes.pop() if dtypes else np.dtype(np.float64)
+        total = sum(layer.params[k].size for _, layer, k in entries)
+        params = np.empty(total, dtype=dtype)
+        grads = np.zeros(total, dtype=dtype)
+        layout: dict[str, tuple[int, tuple[int, ...]]] = {}
+        offset = 0
+        for name, layer, key in entries:
+            value = layer.params[key]
+            size = value.size
+            params[offset : offset + size] = value.ravel()
+            layer.params.rebind(key, params[offset : offset + size].reshape(value.shape))
+            layer.grads.rebind(key, grads[offset : offset + size].reshape(value.shape))
+            layout[name] = (offset, value.shape)
+            offset += size
+        self.flat = FlatParameters(params, grads, layout)
+        for inner in self._containers():
+            inner.flat = None  # their arrays now live in this model's buffer
+
+    # Training and inference ------------------------------------------------------------------------------
+
+    def _default_target(self, X: np.ndarray, where: str) -> np.ndarray:
+        """The target when ``y`` is None: a plain model has none (an Autoencoder reconstructs X)."""
+        raise ValueError(f"{where}: y is required for a {type(self).__name__} (only an Autoencoder defaults to y = X)")
+
+    def fit(
+        self,
+        X: np.ndarray,
+        y: np.ndarray | None = None,
+        *,
+        mask: np.ndarray | None = None,
+        epochs: int = 1,
+        batch_size: int = 32,
+        optimizer: Optimizer | str | None = None,
+        loss: Loss | str | None = None,
+        shuffle: bool = True,
+        seed: int | np.random.Generator | None = None,
+        validation_data: Any = None,
+        verbose: int = 1,
+        every: int = 1,
+        callbacks: Sequence[Any] = (),
+    ) -> History:
+        """Train on (X, y) in minibatches; returns the per-epoch :class:`~autoencoder_np.training.History`.
+
+        Args:
+            X: (n, in_features) inputs.
+            y: (n, out_features) targets; None for an Autoencoder means y = X (reconstruction).
+            mask: optional (n, out_features) weights for the loss (1 = observed, 0 = ignored).
+            epochs: passes over the data, ≥ 1.
+            batch_size: rows per gradient step, 1 ≤ batch_size ≤ n.
+            optimizer: an Optimizer, "adam" or "sgd"; default: the one from the last fit, else Adam(lr=1e-3).
+            loss: a Loss or a name ("mse", "bce", "bce_logits", "multinomial"); default: the last one, else MSE.
+            shuffle: shuffle the rows every epoch; False keeps them in order (reproducible step by step).
+            seed: seed or Generator for the shuffling.
+            validation_data: X_val, or a tuple (X_val, y_val) or (X_val, y_val, mask_val); adds "val_loss".
+            verbose: 0 silent, 1 one line per epoch (every ``every`` epochs, and the last).
+            every: print every k-th epoch.
+            callbacks: objects with optional ``on_train_begin(model)``, ``on_epoch_end(epoch, logs, model)``
+                (return True to stop) and ``on_train_end(model)``, e.g. :class:`EarlyStopping`.
+
+        Raises:
+            TrainingDiverged: the loss, a gradient or a parameter became NaN or inf (names epoch and batch).
+        """
+        return training.fit(
+            self, X, y, mask=mask, epochs=epochs, batch_size=batch_size, optimizer=optimizer, loss=loss,
+            shuffle=shuffle, seed=seed, validation_data=validation_data, verbose=verbose, every=every,
+            callbacks=callbacks,
+        )  # fmt: skip
+
+    def evaluate(
+        self,
+        X: np.ndarray,
+        y: np.ndarray | None = None,
+        *,
+        mask: np.ndarray | None = None,
+        loss: Loss | str | None = None,
+        batch_size: int = 1024,
+    ) -> float:
+        """The loss on (X, y) in inference mode, exactly as one big batch gives it (computed in batches).
+
+        ``loss`` defaults to the one of the last fit, else MSE. y = None means y = X for an Autoencoder.
+        """
+        return training.evaluate(self, X, y, mask=mask, loss=loss, batch_size=batch_size)
+
+    def predict(self, X: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
+        """X: (n, in_features) -> the model's output (n, out_features), in inference mode, batched."""
+        with self.inference():
+            return _batched_forward(self, X, batch_size, f"{type(self).__name__}.predict")
+
+
+def _batched_forward(layer: Any, X: np.ndarray, batch_size: int, where: str) -> np.ndarray:
+    X = as_array(X, "X", where, ndim=2)
+    batch_size = check_int(batch_size, "batch_size", where)
+    outputs = [layer.forward(X[i : i + batch_size]) for i in range(0, X.shape[0], batch_size)]
+    return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
+
+
+class Sequential(Container):
+    """Layers run in order: y = f_k(… f_1(x)).  Itself a layer (params named "0.W", "0.b", "2.W", …).
+
+    Args:
+        layers: the layers, first to last.
+    """
+
+    def __init__(self, layers: Sequence[Any]) -> None:
+        self.layers = list(layers)
+        super().__init__({str(i): layer for i, layer in enumerate(self.layers)})
+
+    def __repr__(self) -> str:
+        return f"Sequential([{', '.join(map(repr, self.layers))}])"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"layers": [{"class": type(layer).__name__, "config": layer.get_config()} for layer in self.layers]}
+
+
+class Autoencoder(Container):
+    """An encoder and a decoder: code h = encoder(x), reconstruction x̂ = decoder(h).
+
+    Itself a layer whose forward is x ↦ x̂ (params named "encoder.0.W", "decoder.0.W", …). ``fit(X)``
+    with no ``y`` trains it to reconstruct X. Put a :class:`~autoencoder_np.layers.Dropout` or
+    :class:`~autoencoder_np.layers.GaussianNoise` first in the encoder for a denoising autoencoder: it
+    corrupts the input in training only, while the target stays the clean X.
+
+    Args:
+        encoder: a layer (often a Sequential) mapping x: (batch, n_features) to h: (batch, code_size).
+        decoder: a layer mapping h back to x̂: (batch, n_features).
+    """
+
+    def __init__(self, encoder: Any, decoder: Any) -> None:
+        self.encoder = encoder
+        self.decoder = decoder
+        super().__init__({"encoder": encoder, "decoder": decoder})
+
+    def __repr__(self) -> str:
+        return f"Autoencoder(encoder={self.encoder!r}, decoder={self.decoder!r})"
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "encoder": {"class": type(self.encoder).__name__, "config": self.encoder.get_config()},
+            "decoder": {"class": type(self.decoder).__name__, "config": self.decoder.get_config()},
+        }
+
+    @classmethod
+    def from_sizes(
+        cls,
+        sizes: Sequence[int],
+        *,
+        hidden_activation: str = "relu",
+        output_activation: str = "sigmoid",
+        init: str = "glorot_uniform",
+        seed: int | np.random.Generator | None = None,
+        dtype: Any = np.float64,
+        input_dropout: float = 0.0,
+        input_noise: float = 0.0,
+    ) -> Autoencoder:
+        """A symmetric deep autoencoder: sizes [n, h1, …, code] give n→h1→…→code→…→h1→n.
+
+        Every Dense but the last is followed by ``hidden_activation`` (the code layer included); the last by
+        ``output_activation``. ``input_dropout`` (a rate) and ``input_noise`` (a Gaussian σ) corrupt the
+        input in training, which makes it a denoising autoencoder. ``seed`` fixes weights and noise.
+
+        ``from_sizes([10, 5])`` is the founding example: Dense(10→5)+ReLU, then Dense(5→10)+Sigmoid.
+        """
+        where = "Autoencoder.from_sizes"
+        sizes = [check_int(s, "sizes[i]", where) for s in sizes]
+        if len(sizes) < 2:
+            raise ValueError(f"{where}: sizes needs at least [n_features, code_size], got {sizes}")
+        check_float(input_dropout, "input_dropout", where, low=0.0, high=1.0, high_open=True)
+        check_float(input_noise, "input_noise", where, low=0.0)
+        rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed
+        encoder: list[Any] = []
+        if input_dropout:
+            encoder.append(Dropout(input_dropout, rng=rng))
+        if input_noise:
+            encoder.append(GaussianNoise(input_noise, rng=rng))
+        for a, b in itertools.pairwise(sizes):
+            encoder += [Dense(a, b, init=init, rng=rng, dtype=dtype), activations.get(hidden_activation)]
+        decoder: list[Any] = []
+        backwards = sizes[::-1]
+        for i, (a, b) in enumerate(itertools.pairwise(backwards)):
+            last = i == len(backwards) - 2
+            act = output_activation if last else hidden_activation
+            decoder += [Dense(a, b, init=init, rng=rng, dtype=dtype), activations.get(act)]
+        return cls(Sequential(encoder), Sequential(decoder))
+
+    def _default_target(self, X: np.ndarray, where: str) -> np.ndarray:
+        return X
+
+    def encode(self, X: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
+        """X: (n, n_features) -> codes h: (n, code_size), in inference mode."""
+        with self.inference():
+            return _batched_forward(self.encoder, X, batch_size, "Autoencoder.encode")
+
+    def decode(self, H: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
+        """H: (n, code_size) -> reconstructions x̂: (n, n_features), in inference mode."""
+        with self.inference():
+            return _batched_forward(self.decoder, H, batch_size, "Autoencoder.decode")
+
+    def reconstruct(self, X: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
+        """X: (n, n_features) -> x̂ = decoder(encoder(X)): (n, n_features), in inference mode."""
+        with self.inference():
+            return _batched_forward(self, X, batch_size, "Autoencoder.reconstruct")

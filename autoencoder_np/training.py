@@ -1,0 +1,284 @@
+"""The training loop: minibatches, one gradient step each, per-epoch history, early stopping, divergence.
+
+One step is the whole data flow of backpropagation::
+
+    pred = model.forward(x_batch)              forward pass, every layer fills its cache
+    L    = loss.forward(pred, y_batch, mask)   a number
+    model.backward(loss.backward())            dL/dpred, then every layer's grads
+    optimizer.step(model)                      parameters updated in place
+
+Each epoch shuffles the rows once (one permutation, one copy) and then takes contiguous slices, which are
+views: no copy per batch.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import losses, optimizers
+from .init import as_generator
+from .validation import as_array, check_int, trusted
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss, a gradient or a parameter became NaN or inf during ``fit``."""
+
+
+class History(dict[str, list[float]]):
+    """Per-epoch values: ``history["loss"]``, ``history["val_loss"]`` (with validation data).
+
+    ``history.epochs`` lists the epoch numbers (from 1). ``history.history`` is the same dict, as Keras spells it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epochs: list[int] = []
+
+    @property
+    def history(self) -> History:
+        return self
+
+    def append(self, epoch: int, logs: dict[str, float]) -> None:
+        self.epochs.append(epoch)
+        for key, value in logs.items():
+            self.setdefault(key, []).append(value)
+
+
+class EarlyStopping:
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    With ``restore_best_weights`` the model ends with the parameters of its best epoch.
+    After training, ``best_epoch``, ``best`` and ``stopped_epoch`` (0 if it never stopped) tell what happened.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 5,
+        min_delta: float = 0.0,
+        restore_best_weights: bool = True,
+    ) -> None:
+        self.monitor = monitor
+        self.patience = check_int(patience, "patience", "EarlyStopping", minimum=0)
+        self.min_delta = float(min_delta)
+        self.restore_best_weights = restore_best_weights
+
+    def on_train_begin(self, model: Any) -> None:
+        self.best = math.inf
+        self.best_epoch = 0
+        self.stopped_epoch = 0
+        self._wait = 0
+        self._best_params: list[np.ndarray] | None = None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], model: Any) -> bool:
+        if self.monitor not in logs:
+            raise ValueError(
+                f"EarlyStopping: monitor {self.monitor!r} is not among the logged values {sorted(logs)}"
+                " (val_loss needs validation_data)"
+            )
+        value = logs[self.monitor]
+        if value < self.best - self.min_delta:
+            self.best, self.best_epoch, self._wait = value, epoch, 0
+            if self.restore_best_weights:
+                self._best_params = [p.copy() for _, p, _ in model.parameters()]
+            return False
+        self._wait += 1
+        if self._wait >= self.patience:
+            self.stopped_epoch = epoch
+            return True
+        return False
+
+    def on_train_end(self, model: Any) -> None:
+        if self.restore_best_weights and self._best_params is not None:
+            for (_, p, _), best in zip(model.parameters(), self._best_params, strict=True):
+                p[...] = best
+
+
+def _prepare(model: Any, X: Any, y: Any, mask: Any, where: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Validate X, y and mask once (shapes, dtype, finite) and cast them to the model's dtype."""
+    dtype = model.dtype or np.dtype(np.float64)
+    X = as_array(X, "X", where, ndim=2, dtype=dtype)
+    y = model._default_target(X, where) if y is None else as_array(y, "y", where, ndim=2, dtype=dtype)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"{where}: y has {y.shape[0]} rows, expected one per row of X ({X.shape[0]})")
+    if mask is not None:
+        mask = as_array(mask, "mask", where, ndim=2, dtype=dtype)
+        if mask.shape != y.shape:
+            raise ValueError(f"{where}: mask has shape {mask.shape}, expected the shape of y {y.shape}")
+        if (mask < 0).any():
+            raise ValueError(f"{where}: mask must be non-negative weights, got a minimum of {mask.min()}")
+        if not mask.any():
+            raise ValueError(f"{where}: mask has no observed entry (all weights are 0)")
+    return X, y, mask
+
+
+def _validation_arrays(
+    model: Any, data: Any, X: np.ndarray, y: np.ndarray, where: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Validate validation_data up front (so a mistake shows before training, not after the first epoch)."""
+    parts = tuple(data) if isinstance(data, (tuple, list)) else (data,)
+    if not 1 <= len(parts) <= 3:
+        raise ValueError(f"{where}: validation_data must be X_val, (X_val, y_val) or (X_val, y_val, mask_val)")
+    X_val, y_val, m_val = (*parts, None, None)[:3]
+    where = f"{where} (validation_data)"
+    X_val, y_val, m_val = _prepare(model, X_val, y_val, m_val, where)
+    for name, value, ref in (("X_val", X_val, X), ("y_val", y_val, y)):
+        if value.shape[1] != ref.shape[1]:
+            raise ValueError(f"{where}: {name} has {value.shape[1]} features, expected {ref.shape[1]} (as in training)")
+    return X_val, y_val, m_val
+
+
+def _batches(n: int, batch_size: int) -> range:
+    return range(0, n, batch_size)
+
+
+def _nonfinite_parameter(model: Any, which: int) -> str | None:
+    """The name of the first parameter (which=1) or gradient (which=2) holding NaN/inf, or None."""
+    flat = getattr(model, "flat", None)
+    if flat is not None and np.isfinite(flat.params if which == 1 else flat.grads).all():
+        return None
+    for entry in model.parameters():
+        if not np.isfinite(entry[which]).all():
+            return entry[0]
+    return None
+
+
+def _train_step(
+    model: Any, loss: losses.Loss, optimizer: optimizers.Optimizer,
+    x: np.ndarray, y: np.ndarray, mask: np.ndarray | None, where: str,
+) -> float:  # fmt: skip
+    """One gradient step on one batch; returns the batch loss. ``where`` names epoch and batch for errors."""
+    pred = model.forward(x)
+    value = loss.forward(pred, y, mask) + model.aux_loss()
+    if not math.isfinite(value):
+        raise TrainingDiverged(f"{where}: the loss is {value}. Lower the learning rate or check the data.")
+    model.backward(loss.backward())
+    bad = _nonfinite_parameter(model, which=2)
+    if bad is not None:
+        raise TrainingDiverged(f"{where}: the gradient of {bad} holds NaN or inf; parameters were not updated.")
+    optimizer.step(model)
+    bad = _nonfinite_parameter(model, which=1)
+    if bad is not None:
+        raise TrainingDiverged(f"{where}: parameter {bad} became NaN or inf after the update; lower the learning rate.")
+    return value
+
+
+def fit(
+    model: Any,
+    X: Any,
+    y: Any = None,
+    *,
+    mask: Any = None,
+    epochs: int = 1,
+    batch_size: int = 32,
+    optimizer: optimizers.Optimizer | str | None = None,
+    loss: losses.Loss | str | None = None,
+    shuffle: bool = True,
+    seed: int | np.random.Generator | None = None,
+    validation_data: Any = None,
+    verbose: int = 1,
+    every: int = 1,
+    callbacks: Sequence[Any] = (),
+) -> History:
+    """Train ``model`` (a Sequential or Autoencoder) by minibatch gradient descent.
+
+    The arguments are those of ``Sequential.fit``, which documents them. The epoch loss is the exact mean
+    of the loss over the epoch's entries (each batch weighted by its number of observed entries), plus
+    any auxiliary loss the layers add.
+    """
+    where = f"{type(model).__name__}.fit"
+    X, y, mask = _prepare(model, X, y, mask, where)
+    n = X.shape[0]
+    epochs = check_int(epochs, "epochs", where)
+    batch_size = check_int(batch_size, "batch_size", where)
+    if batch_size > n:
+        raise ValueError(f"{where}: batch_size is {batch_size}, more than the {n} rows of X")
+    every = check_int(every, "every", where)
+    verbose = check_int(verbose, "verbose", where, minimum=0)
+    val = None if validation_data is None else _validation_arrays(model, validation_data, X, y, where)
+    if optimizer is not None:
+        model.optimizer = optimizers.get(optimizer)
+    elif model.optimizer is None:
+        model.optimizer = optimizers.Adam()
+    if loss is not None:
+        model.loss = losses.get(loss)
+    elif model.loss is None:
+        model.loss = losses.MSELoss()
+    opt, loss_fn = model.optimizer, model.loss
+    rng = as_generator(seed)
+    history = History()
+    for callback in callbacks:
+        getattr(callback, "on_train_begin", lambda m: None)(model)
+    was_training = model.training
+    model.train()
+    try:
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            if shuffle:
+                order = rng.permutation(n)
+                Xe, ye, me = X[order], y[order], None if mask is None else mask[order]
+            else:
+                Xe, ye, me = X, y, mask
+            total = count = 0.0
+            # X, y and mask were validated once above; an overflow inside shows up as a NaN/inf loss, gradient
+            # or parameter, which _train_step reports as TrainingDiverged instead of a RuntimeWarning.
+            with trusted(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                for batch, i in enumerate(_batches(n, batch_size), start=1):
+                    mb = None if me is None else me[i : i + batch_size]
+                    if mb is not None and not mb.any():
+                        continue  # no observed entry in this batch: nothing to learn from
+                    value = _train_step(
+                        model, loss_fn, opt, Xe[i : i + batch_size], ye[i : i + batch_size], mb,
+                        f"{where}: epoch {epoch}, batch {batch}",
+                    )  # fmt: skip
+                    total += value * loss_fn.cache["n"]
+                    count += loss_fn.cache["n"]
+            logs = {"loss": total / count}
+            if val is not None:
+                logs["val_loss"] = evaluate(model, *val[:2], mask=val[2], loss=loss_fn)
+            history.append(epoch, logs)
+            if verbose and (epoch % every == 0 or epoch in (1, epochs)):
+                line = " - ".join(f"{k}: {v:.6f}" for k, v in logs.items())
+                ms = 1000 * (time.perf_counter() - start)
+                print(f"Epoch {epoch:>{len(str(epochs))}}/{epochs} - {line} - {ms:.1f} ms", flush=True)
+            stop = [getattr(cb, "on_epoch_end", lambda e, lg, m: False)(epoch, logs, model) for cb in callbacks]
+            if any(stop):
+                if verbose:
+                    print(f"Stopped early after epoch {epoch}.", flush=True)
+                break
+    finally:
+        model.train(was_training)
+    for callback in callbacks:
+        getattr(callback, "on_train_end", lambda m: None)(model)
+    return history
+
+
+def evaluate(
+    model: Any,
+    X: Any,
+    y: Any = None,
+    *,
+    mask: Any = None,
+    loss: losses.Loss | str | None = None,
+    batch_size: int = 1024,
+) -> float:
+    """The loss of ``model`` on (X, y) in inference mode: (Σ_batches L_b · n_b) / Σ n_b, n_b its entries."""
+    where = f"{type(model).__name__}.evaluate"
+    X, y, mask = _prepare(model, X, y, mask, where)
+    batch_size = check_int(batch_size, "batch_size", where)
+    loss_fn = losses.get(loss) if loss is not None else (model.loss or losses.MSELoss())
+    total = count = 0.0
+    with model.inference(), trusted():
+        for i in _batches(X.shape[0], batch_size):
+            mb = None if mask is None else mask[i : i + batch_size]
+            if mb is not None and not mb.any():
+                continue
+            value = loss_fn.forward(model.forward(X[i : i + batch_size]), y[i : i + batch_size], mb)
+            total += (value + model.aux_loss()) * loss_fn.cache["n"]
+            count += loss_fn.cache["n"]
+    return total / count
