@@ -1,0 +1,52 @@
+"""autoencoder_np: autoencoders and autoencoder recommenders in pure NumPy, every gradient by hand.
+
+import autoencoder_np as ae
+model = ae.Autoencoder.from_sizes([10, 5], hidden_activation="relu", output_activation="sigmoid", seed=0)
+history = model.fit(X, epochs=100, batch_size=32, optimizer=ae.Adam(lr=1e-3), loss=ae.MSELoss())
+print(ae.gradcheck.check_model(model, X[:4], ae.MSELoss()).summary())
+"""
+
+from . import activations, datasets, gradcheck, init, losses, optimizers
+from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+from .layers import Dense, Dropout, GaussianNoise, Layer, ParamDict
+from .losses import BCELoss, BCEWithLogitsLoss, Loss, MSELoss, MultinomialLoss
+from .model import Autoencoder, Container, FlatParameters, Sequential
+from .optimizers import SGD, Adam, Optimizer
+from .training import EarlyStopping, History, TrainingDiverged
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SGD",
+    "Adam",
+    "Autoencoder",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "Container",
+    "Dense",
+    "Dropout",
+    "EarlyStopping",
+    "FlatParameters",
+    "GaussianNoise",
+    "History",
+    "Identity",
+    "Layer",
+    "LeakyReLU",
+    "Loss",
+    "MSELoss",
+    "MultinomialLoss",
+    "Optimizer",
+    "ParamDict",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Tanh",
+    "TrainingDiverged",
+    "__version__",
+    "activations",
+    "datasets",
+    "gradcheck",
+    "init",
+    "losses",
+    "optimizers",
+]

@@ -1,0 +1,7 @@
+"""``python -m autoencoder_np <command>``: see ``cli.py``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,55 @@
+"""The command line: ``python -m autoencoder_np <command>`` (also installed as ``autoencoder-np``).
+
+Each command lives in its own module, which provides ``add_arguments(parser)`` and ``run(args) -> int``;
+register it in ``COMMANDS``. Bad input (ValueError, TypeError, OSError) ends with one line on stderr and
+exit status 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: command name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": (
+        "autoencoder_np.demo",
+        "train the founding 10→5→10 autoencoder, check its gradients, plot the loss",
+    ),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autoencoder-np",
+        description="Autoencoders and autoencoder recommenders in pure NumPy, every gradient by hand.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    sub = parser.add_subparsers(dest="command", metavar="command")
+    sub.required = True
+    for name, (module, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(module=module)
+        importlib.import_module(module).add_arguments(command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(importlib.import_module(args.module).run(args))
+    except (ValueError, TypeError, OSError) as err:
+        if args.debug:
+            raise
+        print(f"autoencoder-np {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
