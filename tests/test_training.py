@@ -1,0 +1,184 @@
+"""fit / evaluate: the founding example trains, results reproduce, float32 stays float32, NaN stops."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autoencoder_np as ae
+
+
+def _founding(seed: int = 1, dtype: type = np.float64) -> tuple[ae.Autoencoder, np.ndarray]:
+    X = ae.datasets.founding_example(1)
+    model = ae.Autoencoder.from_sizes(
+        [10, 5], hidden_activation="relu", output_activation="sigmoid", seed=seed, dtype=dtype
+    )
+    return model, X
+
+
+def test_founding_example_learns() -> None:
+    model, X = _founding()
+    history = model.fit(X, epochs=100, batch_size=32, optimizer=ae.Adam(lr=1e-3), loss=ae.MSELoss(), seed=1, verbose=0)
+    first, last = history["loss"][0], history["loss"][-1]
+    assert len(history["loss"]) == 100
+    assert last < first
+    assert last < 1 / 12  # better than always predicting 0.5 on U(0, 1) data
+    assert model.evaluate(X) < 1 / 12
+
+
+def test_legacy_data_form_trains_too() -> None:
+    X = ae.datasets.founding_example(1, legacy=True)
+    np.random.seed(1)  # noqa: NPY002 -- the legacy form is exactly what this test is about
+    np.testing.assert_array_equal(X, np.random.rand(100, 10))  # noqa: NPY002
+    model = ae.Autoencoder.from_sizes([10, 5], seed=1)
+    history = model.fit(X, epochs=100, batch_size=32, seed=1, verbose=0)
+    assert history["loss"][-1] < min(history["loss"][0], 1 / 12)
+
+
+def test_same_seed_gives_bitwise_identical_weights_and_history() -> None:
+    runs = []
+    for _ in range(2):
+        model, X = _founding(seed=7)
+        history = model.fit(X, epochs=5, batch_size=16, seed=3, verbose=0)
+        runs.append((model.flat.params.copy(), history["loss"]))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]
+    model, X = _founding(seed=8)
+    assert not np.array_equal(model.flat.params, runs[0][0])
+
+
+def test_float32_end_to_end() -> None:
+    model, X = _founding(dtype=np.float32)
+    history = model.fit(X, epochs=3, batch_size=32, seed=0, verbose=0)
+    assert model.flat.params.dtype == np.float32
+    assert all(v.dtype == np.float32 for v in model.grads.values())
+    assert all(s.dtype == np.float32 for state in model.optimizer.state.values() for s in state.values())
+    assert model.reconstruct(X).dtype == np.float32
+    assert model.encode(X).dtype == np.float32
+    assert history["loss"][-1] < history["loss"][0]
+
+
+def test_shuffle_false_reproduces_a_hand_written_loop_step_by_step() -> None:
+    model, X = _founding()
+    twin, _ = _founding()
+    model.fit(X, epochs=2, batch_size=32, optimizer=ae.Adam(1e-2), shuffle=False, verbose=0)
+    loss, opt = ae.MSELoss(), ae.Adam(1e-2)
+    for _ in range(2):
+        for start in range(0, 100, 32):
+            xb = X[start : start + 32]
+            loss.forward(twin.forward(xb), xb)
+            twin.backward(loss.backward())
+            opt.step(twin)
+    np.testing.assert_array_equal(model.flat.params, twin.flat.params)
+
+
+def test_epoch_loss_is_the_exact_mean_over_the_epoch() -> None:
+    model, X = _founding()
+    history = model.fit(X, epochs=1, batch_size=100, optimizer=ae.SGD(1e-12), verbose=0)
+    # one batch and a negligible step: the epoch loss is the loss of the initial model on X
+    assert history["loss"][0] == pytest.approx(ae.Autoencoder.from_sizes([10, 5], seed=1).evaluate(X), rel=1e-9)
+
+
+def test_divergence_stops_with_epoch_batch_and_value() -> None:
+    model, X = _founding()
+    with pytest.raises(ae.TrainingDiverged, match=r"epoch \d+, batch \d+: .*(loss is (nan|inf)|NaN or inf)"):
+        model.fit(X * 1e200, epochs=3, batch_size=32, optimizer=ae.SGD(1e100), verbose=0)
+
+
+def test_nan_loss_is_caught_before_any_update() -> None:
+    class Exploding(ae.Identity):
+        def forward(self, x: np.ndarray) -> np.ndarray:
+            return super().forward(x) * np.nan
+
+    model = ae.Sequential([ae.Dense(2, 2, rng=0), Exploding()])
+    before = model.flat.params.copy()
+    with pytest.raises(ae.TrainingDiverged, match=r"epoch 1, batch 1: the loss is nan"):
+        model.fit(np.ones((4, 2)), np.ones((4, 2)), epochs=1, batch_size=2, verbose=0)
+    np.testing.assert_array_equal(model.flat.params, before)
+
+
+def test_validation_data_and_history() -> None:
+    model, X = _founding()
+    history = model.fit(X[:80], epochs=4, batch_size=20, validation_data=X[80:], verbose=0)
+    assert set(history) == {"loss", "val_loss"}
+    assert history.epochs == [1, 2, 3, 4]
+    assert history.history is history
+    assert history["val_loss"][-1] == pytest.approx(model.evaluate(X[80:]))
+
+
+def test_early_stopping_restores_the_best_weights() -> None:
+    model, X = _founding()
+    stopper = ae.EarlyStopping(patience=2)
+    # a learning rate far too large makes the validation loss worsen quickly
+    history = model.fit(X[:80], epochs=50, batch_size=20, optimizer=ae.SGD(50.0), validation_data=X[80:],
+                        callbacks=[stopper], verbose=0)  # fmt: skip
+    assert stopper.stopped_epoch == len(history["loss"]) < 50
+    assert stopper.best == min(history["val_loss"])
+    assert model.evaluate(X[80:]) == pytest.approx(stopper.best)
+
+
+def test_fit_with_a_mask_learns_only_observed_entries() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, (40, 6))
+    mask = (rng.random(X.shape) < 0.5).astype(float)
+    model = ae.Autoencoder.from_sizes([6, 3], output_activation="identity", seed=0)
+    history = model.fit(X * mask, X, mask=mask, epochs=30, batch_size=8, seed=0, verbose=0)
+    assert history["loss"][-1] < history["loss"][0]
+    assert model.evaluate(X * mask, X, mask=mask) == pytest.approx(history["loss"][-1], rel=0.2)
+
+
+def test_fit_prints_keras_like_lines_every_k_epochs(capsys: pytest.CaptureFixture[str]) -> None:
+    model, X = _founding()
+    model.fit(X, epochs=10, batch_size=32, every=5, verbose=1)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(" - ")[0] for line in lines] == ["Epoch  1/10", "Epoch  5/10", "Epoch 10/10"]
+    assert "loss: 0.0" in lines[-1]
+
+
+def test_second_fit_continues_with_the_same_optimizer() -> None:
+    model, X = _founding()
+    model.fit(X, epochs=2, verbose=0)
+    opt = model.optimizer
+    model.fit(X, epochs=2, verbose=0)
+    assert model.optimizer is opt
+    assert opt.t == 2 * 2 * 4  # 4 batches per epoch
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"epochs": 0}, ValueError, "epochs must be ≥ 1, got 0"),
+        ({"batch_size": 0}, ValueError, "batch_size must be ≥ 1, got 0"),
+        ({"batch_size": 101}, ValueError, "batch_size is 101, more than the 100 rows of X"),
+        ({"batch_size": 2.5}, TypeError, "batch_size must be an integer"),
+        ({"y": np.ones((99, 10))}, ValueError, "y has 99 rows, expected one per row of X"),
+        ({"mask": np.zeros((100, 10))}, ValueError, "mask has no observed entry"),
+        ({"mask": np.ones((100, 9))}, ValueError, r"mask has shape \(100, 9\), expected the shape of y"),
+        (
+            {"validation_data": np.ones((5, 7))},
+            ValueError,
+            r"\(validation_data\): X_val has 7 features, expected 10",
+        ),
+        ({"optimizer": "adagrad"}, ValueError, "optimizer must be one of"),
+    ],
+)
+def test_fit_rejects_bad_arguments(kwargs: dict, error: type, message: str) -> None:
+    model, X = _founding()
+    with pytest.raises(error, match=message):
+        model.fit(X, verbose=0, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("X", "error", "message"),
+    [
+        (np.ones((100, 7)), ValueError, r"Dense\(10→5\)\.forward: x has 7 features, expected 10"),
+        (np.full((3, 10), np.inf), ValueError, "X holds 30 NaN or inf"),
+        (np.ones(10), ValueError, "X must be 2-D"),
+        (np.ones((0, 10)), ValueError, "X is empty"),
+        ([["a"] * 10], TypeError, "X must be a numeric array"),
+    ],
+)
+def test_fit_rejects_bad_data(X: object, error: type, message: str) -> None:
+    model, _ = _founding()
+    with pytest.raises(error, match=message):
+        model.fit(X, epochs=1, batch_size=1, verbose=0)
