@@ -121,7 +121,10 @@ class Layer:
         return {}
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        config = self.get_config()
+        if not config:  # most activations: error messages name the layer on every call, keep it cheap
+            return f"{type(self).__name__}()"
+        args = ", ".join(f"{k}={v!r}" for k, v in config.items())
         return f"{type(self).__name__}({args})"
 
     # Helpers for subclasses -------------------------------------------------------------------------------
@@ -231,7 +234,7 @@ class Dense(Layer):
         # HINT: dL/dW = xᵀ·dL/dy, dL/db = sum of dL/dy over the batch axis, dL/dx = dL/dy·Wᵀ.
         # ``out=`` writes straight into the gradient buffers; same as self.grads["W"] = x.T @ grad_y.
         np.matmul(x.T, grad_y, out=self.grads["W"])
-        np.sum(grad_y, axis=0, out=self.grads["b"])
+        grad_y.sum(axis=0, out=self.grads["b"])
         if not self.input_grad:
             return None  # nobody reads dL/dx (a model's first layer in fit): skip a third of the work
         return grad_y @ W.T

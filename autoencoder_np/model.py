@@ -158,7 +158,7 @@ class Container(Layer):
         ]
 
     def aux_loss(self) -> float:
-        return float(sum(layer.aux_loss() for _, layer in self._named_leaves() if hasattr(layer, "aux_loss")))
+        return float(sum(layer.aux_loss() for layer in self._aux_layers))
 
     def train(self, mode: bool = True) -> Container:
         self.training = bool(mode)
@@ -193,6 +193,12 @@ class Container(Layer):
                 raise ValueError(f"{where}: layer {layer!r} appears twice; use a separate layer for each place")
             seen.add(id(layer))
             entries.extend((f"{path}.{k}", layer, k) for k in layer.params)
+        # Only leaves that override aux_loss can add a term: the training loop asks these alone, every step.
+        self._aux_layers = [
+            layer
+            for _, layer in self._named_leaves()
+            if getattr(type(layer), "aux_loss", Layer.aux_loss) is not Layer.aux_loss
+        ]
         dtypes = {layer.params[k].dtype for _, layer, k in entries}
         if len(dtypes) > 1:
             raise TypeError(f"{where}: all layers must share one dtype, got {sorted(map(str, dtypes))}")

@@ -44,8 +44,8 @@ class Optimizer:
         self.weight_decay = check_float(weight_decay, "weight_decay", where, low=0.0)
         self.state: dict[str, dict[str, np.ndarray]] = {}
         self._model: Any = None
-        self._flat_state: dict[str, np.ndarray] | None = None
-        self._work: dict[str, np.ndarray] = {}  # scratch per parameter name ("" for the flat buffer's chunks)
+        self._work: dict[str, np.ndarray] = {}  # scratch per parameter name (non-flat models)
+        self._chunks: list[Chunk] = []  # flat models: the buffers cut into cache-sized views
 
     def step(self, model: Any) -> None:
         """Update every parameter of ``model`` in place, using the gradients of its last backward."""
@@ -57,12 +57,9 @@ class Optimizer:
                 "create a new optimizer for each model"
             )
         self._begin_step()
-        if self._flat_state is not None:
-            params, grads, work = model.flat.params, model.flat.grads, self._work[""]
-            for lo in range(0, params.size, work.size):
-                chunk = slice(lo, lo + work.size)
-                state = {k: s[chunk] for k, s in self._flat_state.items()}
-                self._update(params[chunk], grads[chunk], state, work[: params[chunk].size])
+        if self._chunks:
+            for p, g, state, work in self._chunks:
+                self._update(p, g, state, work)
             return
         # Read the pairs afresh each step: a layer with plain-dict grads may bind new arrays in backward.
         for name, p, g in model.parameters():
@@ -81,15 +78,24 @@ class Optimizer:
         named = model.parameters()
         flat = getattr(model, "flat", None)
         if flat is not None:
-            self._flat_state = {k: np.zeros_like(flat.params) for k in self.state_names}
-            self.state = {
-                name: {k: flat.view(self._flat_state[k], name) for k in self.state_names} for name, _, _ in named
-            }
-            self._work = {"": np.empty(min(flat.params.size, CHUNK_BYTES // flat.params.itemsize), flat.params.dtype)}
+            flat_state = {k: np.zeros_like(flat.params) for k in self.state_names}
+            self.state = {name: {k: flat.view(flat_state[k], name) for k in self.state_names} for name, _, _ in named}
+            self._chunks = _chunked(flat.params, flat.grads, flat_state)
         else:
             self.state = {name: {k: np.zeros_like(p) for k in self.state_names} for name, p, _ in named}
             self._work = {name: np.empty_like(p) for name, p, _ in named}
         self._model = model
+
+
+Chunk = tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]  # (p, g, state, work) views
+
+
+def _chunked(params: np.ndarray, grads: np.ndarray, state: dict[str, np.ndarray]) -> list[Chunk]:
+    """Views of the flat buffers in chunks of ``CHUNK_BYTES`` per array, all sharing one scratch array."""
+    step = max(1, CHUNK_BYTES // params.itemsize)
+    work = np.empty(min(step, params.size), params.dtype)
+    cuts = [slice(lo, min(lo + step, params.size)) for lo in range(0, params.size, step)]
+    return [(params[c], grads[c], {k: s[c] for k, s in state.items()}, work[: c.stop - c.start]) for c in cuts]
 
 
 class SGD(Optimizer):

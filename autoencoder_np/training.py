@@ -167,7 +167,7 @@ class _Minibatches:
             elif k == 1 and a is self.arrays[0]:
                 batch.append(batch[0])  # y is X: same rows, already gathered
             else:  # same as a[rows], into the buffer; mode="clip" avoids np.take's extra copy (rows are valid)
-                batch.append(np.take(a, rows, axis=0, out=buffer[: len(rows)], mode="clip"))
+                batch.append(a.take(rows, axis=0, out=buffer[: len(rows)], mode="clip"))
         return batch
 
 
@@ -189,22 +189,29 @@ def _nonfinite_parameter(model: Any, which: int) -> str | None:
 
 def _train_step(
     model: Any, loss: losses.Loss, optimizer: optimizers.Optimizer,
-    x: np.ndarray, y: np.ndarray, mask: np.ndarray | None, where: str,
+    x: np.ndarray, y: np.ndarray, mask: np.ndarray | None, where: tuple[str, int, int],
 ) -> float:  # fmt: skip
-    """One gradient step on one batch; returns the batch loss. ``where`` names epoch and batch for errors."""
+    """One gradient step on one batch; returns the batch loss. ``where`` = (fit's name, epoch, batch) for errors."""
     pred = model.forward(x)
     value = loss.forward(pred, y, mask) + model.aux_loss()
     if not math.isfinite(value):
-        raise TrainingDiverged(f"{where}: the loss is {value}. Lower the learning rate or check the data.")
+        raise TrainingDiverged(f"{_at(where)}: the loss is {value}. Lower the learning rate or check the data.")
     model.backward(loss.backward())
     bad = _nonfinite_parameter(model, which=2)
     if bad is not None:
-        raise TrainingDiverged(f"{where}: the gradient of {bad} holds NaN or inf; parameters were not updated.")
+        raise TrainingDiverged(f"{_at(where)}: the gradient of {bad} holds NaN or inf; parameters were not updated.")
     optimizer.step(model)
     bad = _nonfinite_parameter(model, which=1)
     if bad is not None:
-        raise TrainingDiverged(f"{where}: parameter {bad} became NaN or inf after the update; lower the learning rate.")
+        raise TrainingDiverged(
+            f"{_at(where)}: parameter {bad} became NaN or inf after the update; lower the learning rate."
+        )
     return value
+
+
+def _at(where: tuple[str, int, int]) -> str:
+    """ "Autoencoder.fit: epoch 3, batch 2", formatted only when an error needs it."""
+    return f"{where[0]}: epoch {where[1]}, batch {where[2]}"
 
 
 def fit(
@@ -269,7 +276,7 @@ def fit(
                     xb, yb, mb = minibatches(i, order)
                     if mb is not None and not mb.any():
                         continue  # no observed entry in this batch: nothing to learn from
-                    value = _train_step(model, loss_fn, opt, xb, yb, mb, f"{where}: epoch {epoch}, batch {batch}")
+                    value = _train_step(model, loss_fn, opt, xb, yb, mb, (where, epoch, batch))
                     total += value * loss_fn.cache["n"]
                     count += loss_fn.cache["n"]
             logs = {"loss": total / count}
