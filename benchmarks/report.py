@@ -21,6 +21,10 @@ def _r(summary: dict[str, float] | None) -> str:
     return f"{summary['median']:.3g} ({summary['min']:.3g}–{summary['max']:.3g})"
 
 
+def _percent(summary: dict[str, float]) -> str:
+    return f"{100 * summary['median']:.0f}% ({100 * summary['min']:.0f}–{100 * summary['max']:.0f}%)"
+
+
 def markdown(results: dict[str, Any]) -> str:
     """One table row per case, dtype and thread count; then overhead, dtype ratio, memory and machine lines."""
     lines = [
@@ -37,7 +41,7 @@ def markdown(results: dict[str, Any]) -> str:
             lines.append(
                 f"| {run['case']} | {run['dtype']} | {block['threads']} | {_t(run['times_s']['autoencoder_np'])} "
                 f"| {_t(run['times_s'].get('pytorch'))} | {_r(ratios.get('pytorch'))} | {_r(ratios.get('sklearn'))} "
-                f"| {_r(ratios.get('keras'))} | {100 * run['fraction_of_limit']:.0f}% | {same} "
+                f"| {_r(ratios.get('keras'))} | {_percent(run['fraction_of_limit'])} | {same} "
                 f"| {'–' if other is None else f'{other:.2f}'} |"
             )
     lines += ["", "Times: median (min–max) of the interleaved repetitions; ratios: median (min–max) round by round."]
@@ -115,7 +119,8 @@ def scaling_figure(results: dict[str, Any], path: str) -> str | None:
                 if runs and name in runs[0]["times_s"]:
                     ax.plot(items, [r["times_s"][name]["median"] for r in runs], style, marker=marker,
                             label=f"{name} {dtype}")  # fmt: skip
-            ax.plot(items, [r["gemm_limit"]["seconds"] for r in runs], style, color="grey", label=f"GEMM limit {dtype}")
+            limits = [r["gemm_limit"]["seconds"]["median"] for r in runs]
+            ax.plot(items, limits, style, color="grey", label=f"GEMM limit {dtype}")
         ax.set(xscale="log", yscale="log", xlabel="items", ylabel="seconds per epoch",
                title=f"Mult-DAE epoch, {block['threads']} thread(s)")  # fmt: skip
         ax.legend(fontsize=7)

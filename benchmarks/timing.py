@@ -20,17 +20,23 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
 
 
-def interleaved(runners: dict[str, Callable[[], Any]], reps: int, warmup: int = 1) -> dict[str, list[float]]:
-    """Run every runner once per round (A B C, A B C, …); the first ``warmup`` rounds are not kept."""
+def interleaved(
+    runners: dict[str, Callable[[], Any]], reps: int, warmup: int = 1, beside: Callable[[], float] | None = None
+) -> tuple[dict[str, list[float]], list[float]]:
+    """Run every runner once per round (A B C, A B C, …); the first ``warmup`` rounds are not kept.
+
+    ``beside`` (e.g. a :class:`GemmLimit`) runs once per kept round too; its return values come back as a list.
+    """
     times: dict[str, list[float]] = {name: [] for name in runners}
+    besides: list[float] = []
     for round_ in range(warmup + reps):
         for name, run in runners.items():
-            start = time.perf_counter()
-            run()
-            elapsed = time.perf_counter() - start
+            elapsed = _timed(run)
             if round_ >= warmup:
                 times[name].append(elapsed)
-    return times
+        if beside is not None and round_ >= warmup:
+            besides.append(beside())
+    return times, besides
 
 
 def pairwise_ratios(times: dict[str, list[float]], ours: str) -> dict[str, dict[str, float]]:
@@ -78,36 +84,40 @@ def _operands(kind: str, b: int, n_in: int, n_out: int, dtype: Any) -> tuple[np.
     return g, W.T, np.empty((b, n_in), dtype)
 
 
-def matmul_peak(kind: str, b: int, n_in: int, n_out: int, dtype: Any, repeats: int = 5) -> float:
-    """Best GFLOP/s of numpy.matmul on this product's shapes and layout (one warm-up call)."""
-    a, w, out = _operands(kind, b, n_in, n_out, dtype)
-    np.matmul(a, w, out=out)
-    best = min(_timed(lambda: np.matmul(a, w, out=out)) for _ in range(repeats))
-    return 2.0 * b * n_in * n_out / best / 1e9
+class GemmLimit:
+    """The GEMM-bound limit of one run of a case: its matrix-product FLOPs at numpy.matmul's peak on each shape.
+
+    Call it once per interleaved round: it times every distinct product (best of ``repeats`` calls) under
+    that round's conditions and returns the limit in seconds for the whole run, so each round's time has a
+    limit measured beside it. ``peak_gflops`` keeps the best rate seen per shape over all rounds.
+    """
+
+    def __init__(self, case: Case, model: Any, dtype: Any, n_rows: int, repeats: int = 3) -> None:
+        self.products = matmul_products(case, model, n_rows)
+        self.epochs = case.epochs
+        self.repeats = repeats
+        self.shapes = {(p["kind"], p["batch"], p["in"], p["out"]): None for p in self.products}
+        self.operands = {key: _operands(*key, dtype) for key in self.shapes}
+        self.flops = self.epochs * sum(p["count"] * p["flops"] for p in self.products)
+        self.peak_gflops: dict[str, float] = {}
+
+    def __call__(self) -> float:
+        seconds = 0.0
+        for p in self.products:
+            key = (p["kind"], p["batch"], p["in"], p["out"])
+            a, w, out = self.operands[key]
+            np.matmul(a, w, out=out)  # warm-up
+            best = min(_timed(lambda a=a, w=w, out=out: np.matmul(a, w, out=out)) for _ in range(self.repeats))
+            label = f"{key[0]} b={key[1]} {key[2]}→{key[3]}"
+            self.peak_gflops[label] = max(self.peak_gflops.get(label, 0.0), round(p["flops"] / best / 1e9, 1))
+            seconds += p["count"] * best
+        return seconds * self.epochs
 
 
 def _timed(run: Callable[[], Any]) -> float:
     start = time.perf_counter()
     run()
     return time.perf_counter() - start
-
-
-def gemm_limit(case: Case, model: Any, dtype: Any, n_rows: int) -> dict[str, Any]:
-    """Seconds the epoch's matrix products take at numpy.matmul's peak on each shape: the GEMM-bound limit."""
-    products = matmul_products(case, model, n_rows)
-    peaks: dict[tuple, float] = {}
-    seconds = flops = 0.0
-    for p in products:
-        key = (p["kind"], p["batch"], p["in"], p["out"])
-        if key not in peaks:
-            peaks[key] = matmul_peak(p["kind"], p["batch"], p["in"], p["out"], dtype)
-        seconds += p["count"] * p["flops"] / (peaks[key] * 1e9)
-        flops += p["count"] * p["flops"]
-    return {
-        "flops": flops * case.epochs,
-        "seconds": seconds * case.epochs,
-        "peak_gflops": {f"{k[0]} b={k[1]} {k[2]}→{k[3]}": round(v, 1) for k, v in peaks.items()},
-    }
 
 
 # The machine ------------------------------------------------------------------------------------------------
