@@ -54,7 +54,7 @@ class FlatParameters:
 _PROTOCOL = ("params", "grads", "forward", "backward")
 
 
-def _check_layer(layer: Any, where: str) -> None:
+def _require_layer(layer: Any, where: str) -> None:
     missing = [name for name in _PROTOCOL if not hasattr(layer, name)]
     if missing:
         raise TypeError(
@@ -72,7 +72,7 @@ class Container(Layer):
         if not children:
             raise ValueError(f"{where}: needs at least one layer, got none")
         for child in children.values():
-            _check_layer(child, where)
+            _require_layer(child, where)
         self.children = children
         self.cache: dict[str, np.ndarray] = {}
         self.training = True
@@ -112,21 +112,22 @@ class Container(Layer):
                 yield child
                 yield from child._containers()
 
+    def _gather(self, store: str) -> ParamDict:
+        """The leaves' ``params`` or ``grads`` in one dict named "path.key" (the very same arrays)."""
+        return ParamDict(
+            f"{self!r}.{store}",
+            [(f"{path}.{k}", v) for path, layer in self._named_leaves() for k, v in getattr(layer, store).items()],
+        )
+
     @property
     def params(self) -> ParamDict:  # type: ignore[override]
         """Every parameter below this model, named "path.key"; the same arrays the layers hold."""
-        return ParamDict(
-            f"{self!r}.params",
-            [(f"{path}.{k}", v) for path, layer in self._named_leaves() for k, v in layer.params.items()],
-        )
+        return self._gather("params")
 
     @property
     def grads(self) -> ParamDict:  # type: ignore[override]
         """Every gradient below this model, named like ``params``."""
-        return ParamDict(
-            f"{self!r}.grads",
-            [(f"{path}.{k}", v) for path, layer in self._named_leaves() for k, v in layer.grads.items()],
-        )
+        return self._gather("grads")
 
     def parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
         return [
