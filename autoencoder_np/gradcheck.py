@@ -292,7 +292,7 @@ def _row(
         name=name,
         shape=tuple(n.shape),
         max_rel_error=float(np.nan if np.isnan(errors).any() else errors.max(initial=0.0)),
-        median_rel_error=float(np.median(judged_finite)) if judged_finite.size or not judged.any() else np.nan,
+        median_rel_error=float(np.median(judged_finite)) if judged_finite.size else (np.nan if judged.any() else 0.0),
         worst_index=tuple(int(i) for i in worst),
         analytic_value=float(analytic[worst]),
         numeric_value=float(n[worst]),
