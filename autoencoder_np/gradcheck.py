@@ -54,9 +54,11 @@ from .validation import as_array, check_float, check_int
 
 __all__ = [
     "DEFAULT_ATOL",
+    "DEFAULT_DIRECTIONS",
     "DEFAULT_EPS",
     "DEFAULT_LARGE",
     "DEFAULT_RTOL",
+    "DEFAULT_SAMPLES",
     "DEFAULT_STEPS",
     "METHODS",
     "NOISE_FACTOR",
@@ -70,7 +72,9 @@ __all__ = [
     "check_loss",
     "check_model",
     "check_model_layers",
+    "copy_as",
     "eps_sweep",
+    "named_leaves",
     "numerical_gradient",
     "rel_error",
 ]
@@ -97,9 +101,6 @@ def _rel_errors(a: np.ndarray, n: np.ndarray, noise: np.ndarray | float) -> np.n
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(diff <= noise, 0.0, diff / scale)
     return np.where(np.isnan(diff), np.nan, rel)
-
-
-# Reports --------------------------------------------------------------------------------------------------
 
 
 # Layers as the checker sees them ---------------------------------------------------------------------------
@@ -272,9 +273,20 @@ def _row(
     if analytic.shape != n.shape:
         nothing = np.zeros(n.shape, dtype=bool)
         row = GradCheckRow(
-            name, tuple(n.shape), np.nan, np.nan, (), np.nan, np.nan, 0, False, analytic, n, est.kinks,
+            name=name,
+            shape=tuple(n.shape),
+            max_rel_error=np.nan,
+            median_rel_error=np.nan,
+            worst_index=(),
+            analytic_value=np.nan,
+            numeric_value=np.nan,
+            n_kinks=0,
+            passed=False,
+            analytic=analytic,
+            numeric=n,
+            kinks=est.kinks,
             n_checked=int(est.checked.sum()),
-        )  # fmt: skip
+        )
         return row, nothing, nothing
     judged = est.checked & ~est.kinks
     rel = np.where(judged, _rel_errors(analytic, n, noise), 0.0)  # NaN survives only where judged
@@ -679,7 +691,9 @@ def eps_sweep(
     layer = _sweep_subject(seed) if layer is None else layer
     if x is None:
         x = rng.uniform(-2.0, 2.0, (3, getattr(named_leaves(layer)[0][1], "in_features", 4)))
-    steps = np.logspace(-1, -12, 23) if eps is None else np.asarray(eps, dtype=np.float64)
+    steps = np.logspace(-1, -12, 23) if eps is None else as_array(eps, "eps", "eps_sweep", ndim=1)
+    if not (steps > 0).all():
+        raise ValueError(f"eps_sweep: every eps must be > 0, got {steps.min()}")
     layer64, _ = _float64(layer)
     x64 = _input_array(x, "x", "eps_sweep")
     reset = _noise_freezer(layer64)

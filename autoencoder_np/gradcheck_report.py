@@ -35,8 +35,24 @@ def _hint_dicts(hints: list[Hint]) -> list[dict[str, str]]:
     return [{"code": h.code, "text": h.text} for h in hints]
 
 
+class Diagnosed:
+    """``hints`` and ``hint_codes`` from ``diagnosis``, a list of :class:`~autoencoder_np.diagnosis.Hint`."""
+
+    diagnosis: list[Hint]
+
+    @property
+    def hints(self) -> list[str]:
+        """The diagnosis sentences."""
+        return [h.text for h in self.diagnosis]
+
+    @property
+    def hint_codes(self) -> list[str]:
+        """The diagnosis codes (see ``diagnosis.HINT_CODES``)."""
+        return [h.code for h in self.diagnosis]
+
+
 @dataclass
-class GradCheckRow:
+class GradCheckRow(Diagnosed):
     """The comparison of one gradient (a parameter's or the input's).
 
     ``analytic``, ``numeric``, ``kinks``: arrays of the quantity's shape (numeric is NaN at entries not
@@ -69,16 +85,6 @@ class GradCheckRow:
         return int(np.prod(self.shape, dtype=np.int64))
 
     @property
-    def hints(self) -> list[str]:
-        """The diagnosis sentences."""
-        return [h.text for h in self.diagnosis]
-
-    @property
-    def hint_codes(self) -> list[str]:
-        """The diagnosis codes (see ``diagnosis.HINT_CODES``)."""
-        return [h.code for h in self.diagnosis]
-
-    @property
     def sampled(self) -> bool:
         return self.n_checked < self.size
 
@@ -103,7 +109,7 @@ class GradCheckRow:
 
 
 @dataclass
-class GradCheckReport:
+class GradCheckReport(Diagnosed):
     """One row per checked gradient; ``passed`` when every row passed. ``notes``: what the reader should
     know about how the check ran (upcast, complex-safety, sampling)."""
 
@@ -132,14 +138,6 @@ class GradCheckReport:
     def diagnosis(self) -> list[Hint]:
         """Every row's hints, in row order."""
         return [h for row in self.rows for h in row.diagnosis]
-
-    @property
-    def hints(self) -> list[str]:
-        return [h.text for h in self.diagnosis]
-
-    @property
-    def hint_codes(self) -> list[str]:
-        return [h.code for h in self.diagnosis]
 
     def __getitem__(self, name: str) -> GradCheckRow:
         for row in self.rows:
@@ -202,7 +200,7 @@ class GradCheckReport:
 
 
 @dataclass
-class LayerwiseReport:
+class LayerwiseReport(Diagnosed):
     """A model checked one leaf layer at a time, each with its own random upstream gradient.
 
     ``layers``: (path, report) in forward order; ``first_failure``: the path of the first failing layer.
@@ -223,14 +221,6 @@ class LayerwiseReport:
     @property
     def diagnosis(self) -> list[Hint]:
         return [Hint(h.code, f"{path}: {h.text}") for path, report in self.layers for h in report.diagnosis]
-
-    @property
-    def hints(self) -> list[str]:
-        return [h.text for h in self.diagnosis]
-
-    @property
-    def hint_codes(self) -> list[str]:
-        return [h.code for h in self.diagnosis]
 
     def __getitem__(self, path: str) -> GradCheckReport:
         for name, report in self.layers:

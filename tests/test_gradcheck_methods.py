@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from broken_layers import NeverWritesGrads, SignError
 from helpers import seeds, uniform
 from hypothesis import given
 
@@ -42,10 +44,6 @@ def test_complex_step_is_exact_to_rounding() -> None:
 
 
 def test_complex_step_says_when_a_layer_is_not_complex_safe_and_keeps_the_right_verdict() -> None:
-    class SignError(ae.Sigmoid):
-        def backward(self, grad_y: np.ndarray) -> np.ndarray:
-            return -super().backward(grad_y)
-
     correct = gc.check_layer(ae.Sigmoid(), uniform(0, (3, 4)), method="complex-step")
     assert correct.passed  # central differences decide, not the wrong complex step
     assert any("not complex-safe" in note and "x (input)" in note for note in correct.notes)
@@ -190,13 +188,23 @@ def test_a_backward_returning_none_is_a_clear_error() -> None:
 
 
 def test_report_to_dict_is_json_ready() -> None:
-    class NeverWritesGrads(ae.Dense):
-        def backward(self, grad_y: np.ndarray) -> np.ndarray:
-            return grad_y @ self.params["W"].T
-
     data = gc.check_layer(NeverWritesGrads(3, 2, rng=0), uniform(0, (4, 3))).to_dict()
     assert data["passed"] is False
     assert data["max_rel_error"] is None  # NaN becomes null
     assert [h["code"] for h in data["hints"]] == ["not_written", "not_written"]
     assert data["rows"][0]["name"] == "W"
     assert data["rows"][0]["shape"] == [3, 2]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: gc.eps_sweep(eps=[1e-3, 0.0]), ValueError, "eps_sweep: every eps must be > 0, got 0.0"),
+        (lambda: gc.check_model_layers(ae.Sequential([ae.Tanh()]), "x"), TypeError, "check_model_layers: x must be"),
+        (lambda: gc.check_loss(ae.MSELoss(), [[1.0]], [[1.0]], method="exact"), ValueError, "check_loss: method"),
+        (lambda: gc.numerical_gradient(np.sum, np.ones(2), method="exact"), ValueError, "numerical_gradient: method"),
+    ],
+)
+def test_other_entry_points_reject_bad_input_clearly(call: Callable[[], object], error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        call()
