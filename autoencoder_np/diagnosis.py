@@ -178,7 +178,7 @@ def _ratio(name: str, a: np.ndarray, n: np.ndarray, judged: np.ndarray, context:
         return []
     m = abs(r)
     everywhere = f"everywhere ({int(significant.sum())} entries)"
-    lead = f"{name}: analytic/numeric ratio is {r:.4g}"
+    lead = f"{name}: analytic/numeric ratio is {_number(r)}"
     magnitude = []
     for label, count in context.counts.items():
         if count <= 1:
@@ -206,6 +206,11 @@ def _ratio(name: str, a: np.ndarray, n: np.ndarray, judged: np.ndarray, context:
         return magnitude
     sign = "a sign error?" if abs(m - 1.0) <= _NEAR else "a sign error as well?"
     return [Hint("sign", f"{lead} {everywhere}: {sign}"), *magnitude]
+
+
+def _number(r: float) -> str:
+    """A ratio as people write it: 4.00, 0.25, -1.00; 2.5e-04 when tiny or huge."""
+    return f"{r:.2f}" if 0.01 <= abs(r) < 1000 else f"{r:.2g}"
 
 
 def _bias_sum(name: str, a: np.ndarray, context: Context, passing_neighbours: list[str]) -> list[Hint]:

@@ -253,7 +253,8 @@ def _complex_safe(
         for (c, kink), (z, _) in zip(central.along, complex_step.along, strict=True)
         if not kink
     ]
-    gap = float(np.max(np.concatenate([_rel_errors(complex_step.values, central.values, noise)[judged], along_gaps])))
+    gaps = np.concatenate([_rel_errors(complex_step.values, central.values, noise)[judged], along_gaps])
+    gap = float(np.max(gaps, initial=0.0))
     if not gap <= COMPLEX_AGREEMENT:  # also NaN
         return central, gap
     along = [(value, kink) for (value, _), (_, kink) in zip(complex_step.along, central.along, strict=True)]

@@ -31,14 +31,14 @@ N = 5  # batch size of the broken-layer tests: not 2, so "ratio 2" cannot also m
     ("layer", "in_features", "row", "code", "numbers"),
     [
         (MissingMean(4, 3, rng=0), 4, "W", "batch_mean", "≈ the batch size 5"),
-        (SignError(), 4, "x (input)", "sign", "ratio is -1"),
+        (SignError(), 4, "x (input)", "sign", "ratio is -1.00"),
         (TransposedW(4, 3, rng=0), 4, "W", "transpose", "transposed and reshaped to (4, 3)"),
         (TransposedShape(4, 3, rng=0), 4, "W", "transpose", "a (3, 4) gradient for a (4, 3) quantity"),
         (InputThroughW(3, 3, rng=0), 3, "x (input)", "transpose", "dL/dy·W"),
         (MissingBiasSum(4, 3, rng=0), 4, "b", "bias_sum", "row 0 of dL/dy"),
         (NeverWritesGrads(4, 3, rng=0), 4, "W", "not_written", "NaN in all 12 entries"),
         (WritesZeros(4, 3, rng=0), 4, "W", "not_written", "0 in all 12 entries"),
-        (DoubledTanh(), 4, "x (input)", "factor", "ratio is 2"),
+        (DoubledTanh(), 4, "x (input)", "factor", "ratio is 2.00"),
     ],
 )
 def test_each_broken_layer_fails_with_its_hint(
@@ -59,7 +59,7 @@ def test_each_broken_layer_fails_with_its_hint(
     ("loss", "code", "numbers"),
     [
         (MSEWithoutMean(), "batch_mean", "≈ the number of entries 20"),
-        (HalvedMSE(), "factor", "ratio is 0.5"),
+        (HalvedMSE(), "factor", "ratio is 0.50"),
     ],
 )
 def test_each_broken_loss_fails_with_its_hint(loss: ae.Loss, code: str, numbers: str) -> None:
@@ -105,11 +105,12 @@ def test_correct_layers_get_no_hints_and_missing_means_always_do(batch: int, n_i
     assert "batch_mean" in report["W"].hint_codes
 
 
-def test_relu_network_with_inputs_near_zero_counts_kinks_and_passes() -> None:
+@pytest.mark.parametrize("method", gc.METHODS)
+def test_relu_network_with_inputs_near_zero_counts_kinks_and_passes(method: str) -> None:
     model = ae.Sequential([ae.Dense(3, 4, rng=0), ae.ReLU(), ae.Dense(4, 4, rng=1), ae.LeakyReLU(0.1)])
     model.params["0.b"][...] = 0.0
     x = uniform(0, (6, 3)) * 1e-6  # every pre-activation of the first ReLU lies within ±h of 0
-    report = gc.check_layer(model, x)
+    report = gc.check_layer(model, x, method=method)
     assert report.passed, str(report)
     assert report.n_kinks > 0
     assert report.hints == []

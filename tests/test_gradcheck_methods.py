@@ -124,7 +124,7 @@ def test_layer_by_layer_check_names_the_first_failing_layer() -> None:
     assert [path for path, _ in report.layers] == ["encoder.0", "encoder.1", "decoder.0", "decoder.1"]
     assert report.first_failure == "decoder.0"
     assert report.hint_codes == ["factor"]
-    assert report.hints[0].startswith("decoder.0: W: analytic/numeric ratio is 2")
+    assert report.hints[0].startswith("decoder.0: W: analytic/numeric ratio is 2.00")
     assert "first failing layer decoder.0 (Dense(4→6))" in report.summary()
     # the layers get different random upstream gradients
     assert not np.allclose(report["encoder.0"]["W"].analytic[:1, :1], report["decoder.0"]["W"].analytic[:1, :1])
