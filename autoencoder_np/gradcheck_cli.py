@@ -226,13 +226,18 @@ def _guarded(label: str, check: Callable[[], Any]) -> Any:
         raise TypeError(f"{label}: the check stopped: {type(err).__name__} in {function}: {err}") from err
 
 
-def check_layer_outcome(label: str, layer: Any, x: np.ndarray, options: Options, kind: str = "layer") -> Outcome:
-    """check_layer; for a model that fails, also the layer-by-layer check that names the first failing layer."""
-    report = _guarded(label, lambda: gradcheck.check_layer(layer, x, **options.kwargs()))
+def _outcome(label: str, kind: str, layer: Any, x: np.ndarray, options: Options, check: Callable[[], Any]) -> Outcome:
+    """Run ``check``; when it fails on a model, also the layer-by-layer check naming the first failing layer."""
+    report = _guarded(label, check)
     layerwise = None
     if not report.passed and len(gradcheck.named_leaves(layer)) > 1:
         layerwise = _guarded(label, lambda: gradcheck.check_model_layers(layer, x, **options.kwargs()))
     return Outcome(label, kind, report, layerwise)
+
+
+def check_layer_outcome(label: str, layer: Any, x: np.ndarray, options: Options, kind: str = "layer") -> Outcome:
+    """The layer (or model, through a random upstream gradient) on input x."""
+    return _outcome(label, kind, layer, x, options, lambda: gradcheck.check_layer(layer, x, **options.kwargs()))
 
 
 def _mask(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -262,12 +267,13 @@ def check_loss_outcomes(label: str, loss: Any, shape: tuple[int, ...], options: 
 def _model_outcome(
     label: str, model: Any, loss: Any, x: np.ndarray, options: Options, *, masked: bool = False
 ) -> Outcome:
+    """The model with its loss, end to end (with a random 0/1 mask when ``masked``)."""
     mask = _mask(np.random.default_rng(options.seed + 1), x.shape) if masked else None
-    report = _guarded(label, lambda: gradcheck.check_model(model, x, loss, mask=mask, **options.kwargs()))
-    layerwise = None
-    if not report.passed:
-        layerwise = _guarded(label, lambda: gradcheck.check_model_layers(model, x, **options.kwargs()))
-    return Outcome(label, "model", report, layerwise)
+
+    def check() -> GradCheckReport:
+        return gradcheck.check_model(model, x, loss, mask=mask, **options.kwargs())
+
+    return _outcome(label, "model", model, x, options, check)
 
 
 def builtin_outcomes(options: Options, dtype: str, input_shape: list[int] | None) -> list[Outcome]:
