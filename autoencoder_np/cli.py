@@ -18,6 +18,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "autoencoder_np.demo",
         "train the founding 10→5→10 autoencoder, check its gradients, plot the loss",
     ),
+    "gradcheck": (
+        "autoencoder_np.gradcheck_cli",
+        "check backward passes against finite differences and explain failures",
+    ),
 }
 
 
