@@ -1,8 +1,11 @@
 """The command line: ``python -m autoencoder_np <command>`` (also installed as ``autoencoder-np``).
 
 Each command lives in its own module, which provides ``add_arguments(parser)`` and ``run(args) -> int``;
-register it in ``COMMANDS``. Bad input (ValueError, TypeError, OSError) ends with one line on stderr and
-exit status 2; ``--debug`` shows the traceback instead.
+register it in ``COMMANDS``. Every command module is imported to build the parser, so it imports heavy
+modules (matplotlib via ``plotting``) inside ``run``, keeping ``--help`` and every command fast to start.
+
+Bad input (ValueError, TypeError, OSError) ends with one line on stderr and exit status 2; ``--debug``
+shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": (
         "autoencoder_np.demo",
         "train the founding 10→5→10 autoencoder, check its gradients, plot the loss",
+    ),
+    "gradcheck": (
+        "autoencoder_np.gradcheck_cli",
+        "check backward passes against finite differences and explain failures",
     ),
 }
 

@@ -16,12 +16,14 @@ stays in the CPU cache, and memory sees each of p, g, m and v read and written a
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .validation import check_float
+from .validation import check_float, lookup
 
 #: Bytes per array in one chunk of a flat update: p, g, the state and the scratch (5 arrays for Adam, 1.25 MiB)
 #: stay in the CPU's L2/L3 cache between passes. Smaller chunks pay Python's per-call cost; larger ones spill.
@@ -220,15 +222,9 @@ class Adam(Optimizer):
         # END SOLUTION
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam}
+OPTIMIZERS: dict[str, Callable[[], Optimizer]] = {"sgd": functools.partial(SGD, lr=0.01), "adam": Adam}
 
 
 def get(optimizer: str | Optimizer) -> Optimizer:
     """An optimizer by name with its default settings (``"adam"``; ``"sgd"`` uses lr=0.01), or an instance."""
-    if isinstance(optimizer, Optimizer):
-        return optimizer
-    if optimizer == "adam":
-        return Adam()
-    if optimizer == "sgd":
-        return SGD(lr=0.01)
-    raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer instance, got {optimizer!r}")
+    return lookup(optimizer, OPTIMIZERS, Optimizer, "optimizer")
