@@ -72,7 +72,8 @@ class Loss:
         """Returns dL/dpred = m ⊙ ℓ′(pred, target) / n, same shape as pred."""
         if not self.cache:
             raise ValueError(f"{self!r}.backward: called before forward (nothing cached)")
-        pred, target, mask, n = (self.cache[k] for k in ("pred", "target", "mask", "n"))
+        cache = self.cache
+        pred, target, mask, n = cache["pred"], cache["target"], cache["mask"], cache["n"]
         # BEGIN SOLUTION loss.masked_mean_backward
         # HINT: the mean's 1/n and the mask both multiply the element-wise derivative.
         grad = self.derivative(pred, target) / n

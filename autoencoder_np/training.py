@@ -173,7 +173,7 @@ class _Minibatches:
 
 def _maybe_nonfinite(buffer: np.ndarray) -> bool:
     """True if ``buffer`` may hold NaN or inf: its sum is finite exactly when every entry is (or it overflowed)."""
-    return not math.isfinite(buffer.sum())
+    return not math.isfinite(np.add.reduce(buffer))  # = buffer.sum(), without the method's Python wrapper
 
 
 def _nonfinite_parameter(model: Any, which: int) -> str | None:

@@ -1,7 +1,7 @@
 """Run every benchmark: one pinned worker process per thread count, then peak memory; write JSON, Markdown, figure.
 
     python -m benchmarks.run [--quick] [--threads 1 2] [--cases founding autorec multdae scaling]
-                             [--json PATH] [--out DIR] [--no-memory]
+                             [--reps N] [--json PATH] [--out DIR] [--no-memory]
 
 Thread counts are pinned before NumPy and PyTorch load: each worker starts with OPENBLAS_NUM_THREADS,
 OMP_NUM_THREADS and MKL_NUM_THREADS set (and calls torch.set_num_threads). Nothing else in the environment
@@ -30,11 +30,11 @@ def pinned_env(threads: int) -> dict[str, str]:
     return env
 
 
-def run_worker(threads: int, quick: bool, cases: list[str]) -> dict[str, Any]:
+def run_worker(threads: int, quick: bool, cases: list[str], reps: int | None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         result = Path(tmp) / "result.json"
         cmd = [sys.executable, "-m", "benchmarks.worker", "--threads", str(threads), "--result", str(result)]
-        cmd += ["--quick"] * quick + ["--cases", *cases]
+        cmd += ["--quick"] * quick + ["--cases", *cases] + ([] if reps is None else ["--reps", str(reps)])
         subprocess.run(cmd, env=pinned_env(threads), check=True)
         return json.loads(result.read_text())
 
@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", nargs="+", default=["founding", "autorec", "multdae", "scaling"])
     parser.add_argument("--out", default="benchmark_output", help="folder for results.json, results.md, scaling.png")
     parser.add_argument("--json", default=None, help="JSON path (default: OUT/results.json)")
+    parser.add_argument("--reps", type=int, default=None, help="rounds kept after the warm-up (default 5, quick 3)")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory processes")
     args = parser.parse_args(argv)
     out = Path(args.out)
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"command": " ".join(["python -m benchmarks.run", *(argv or sys.argv[1:])]),
                                "loadavg_start": [round(v, 2) for v in os.getloadavg()], "workers": []}  # fmt: skip
     for threads in args.threads:
-        results["workers"].append(run_worker(threads, args.quick, args.cases))
+        results["workers"].append(run_worker(threads, args.quick, args.cases, args.reps))
     if not args.no_memory and "multdae" in args.cases:
         results["memory"] = [run_memory(impl, args.quick) for impl in ("autoencoder_np", "pytorch")]
     results["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]

@@ -133,9 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, required=True, help="the thread count pinned by the caller")
     parser.add_argument("--result", required=True, help="JSON file to write")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--reps", type=int, default=None, help="rounds kept after the warm-up (default 5; quick 3)")
     parser.add_argument("--cases", nargs="*", default=["founding", "autorec", "multdae", "scaling"])
     args = parser.parse_args(argv)
     cfg = settings(args.quick)
+    if args.reps is not None:
+        cfg["reps"] = args.reps
     skipped = {name: why for name in ("pytorch", "sklearn", "keras") if (why := available(name))}
     if "pytorch" not in skipped:
         import torch
