@@ -95,7 +95,8 @@ def _machine(results: dict[str, Any]) -> list[str]:
         "",
         f"Machine: {facts.get('cpu')}, {facts.get('cores')} cores; NumPy {facts.get('numpy')} with {blas} "
         f"(thread pools: {', '.join(sorted(kernels)) or 'unknown: no threadpoolctl'}); "
-        f"PyTorch {facts.get('torch', {}).get('version', '–')}; "
+        f"PyTorch {facts.get('torch', {}).get('version', '–')}; scikit-learn {facts.get('sklearn', '–')}; "
+        f"Keras {facts.get('keras', {}).get('version', '–')} ({facts.get('keras', {}).get('backend', '–')} backend); "
         f"load average at start {results.get('loadavg_start')}.",
     ]
 

@@ -167,6 +167,14 @@ def main(argv: list[str] | None = None) -> int:
         import torch
 
         facts["torch"] = {"version": torch.__version__, "threads": torch.get_num_threads()}
+    if "keras" not in skipped:
+        import keras
+
+        facts["keras"] = {"version": keras.__version__, "backend": keras.backend.backend()}
+    if "sklearn" not in skipped:
+        import sklearn
+
+        facts["sklearn"] = sklearn.__version__
     with open(args.result, "w") as f:
         json.dump({"threads": args.threads, "settings": cfg, "machine": facts, "skipped": skipped, "runs": runs}, f)
     return 0
