@@ -25,9 +25,29 @@ def _percent(summary: dict[str, float]) -> str:
     return f"{100 * summary['median']:.0f}% ({100 * summary['min']:.0f}–{100 * summary['max']:.0f}%)"
 
 
+def short_table(results: dict[str, Any]) -> str:
+    """The README's table: per case and dtype, ours, ours/PyTorch and % of the GEMM limit at each thread count."""
+    threads = [block["threads"] for block in results["workers"]]
+    head = "| case | dtype | " + " | ".join(f"{t} thr: ours | ours/PyTorch | % of limit" for t in threads) + " |"
+    lines = [head, "|---|---|" + "---|---|---|" * len(threads)]
+    rows: dict[tuple[str, str], list[str]] = {}
+    for block in results["workers"]:
+        for run in block["runs"]:
+            ratio = run["ratio_ours_over"].get("pytorch")
+            cells = rows.setdefault((run["case"], run["dtype"]), [])
+            cells += [
+                _s(run["times_s"]["autoencoder_np"]["median"]),
+                "–" if ratio is None else f"{ratio['median']:.2f}",
+                f"{100 * run['fraction_of_limit']['median']:.0f}%",
+            ]
+    lines += [f"| {case} | {dtype} | " + " | ".join(cells) + " |" for (case, dtype), cells in rows.items()]
+    return "\n".join(lines) + "\n"
+
+
 def markdown(results: dict[str, Any]) -> str:
     """One table row per case, dtype and thread count; then overhead, dtype ratio, memory and machine lines."""
     lines = [
+        short_table(results),
         "| case | dtype | threads | autoencoder_np | PyTorch | ours/PyTorch | ours/sklearn | ours/Keras "
         "| % of GEMM limit | same loss as PyTorch | other load (cores) |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
