@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "autoencoder_np.gradcheck_cli",
         "check backward passes against finite differences and explain failures",
     ),
+    "assignment": ("autoencoder_np.assignments.cli", "set classroom assignments: starter code and an autograder"),
 }
 
 
