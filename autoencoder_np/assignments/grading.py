@@ -88,7 +88,7 @@ class Grades:
             max(len("part"), *(len(s.part) for s in self.scores)),
             max(len("function"), *(len(s.function) for s in self.scores)),
         )
-        margin = " " * (widths[0] + widths[1] + 36)
+        margin = " " * (widths[0] + widths[1] + 30)  # under "why"
         lines = [head, "", f"{'part':<{widths[0]}}  {'function':<{widths[1]}}   points  {'status':<15}  why"]
         for s in self.scores:
             why = [f"{h['text']} [{h['code']}]" for h in s.hints] + ([s.detail] if s.status == "wrong" else [])
