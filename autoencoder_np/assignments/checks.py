@@ -78,7 +78,12 @@ def _describe(err: BaseException) -> str:
     if isinstance(err, SyntaxError):
         return text
     root = Path(sys.modules[STUDENT].__path__[0]).resolve()
-    frames = [f for f in traceback.extract_tb(err.__traceback__) if root in Path(f.filename).resolve().parents]
+    grader = root / "assignments"  # the workspace's copy of the grader is not the student's code
+    frames = [
+        f
+        for f in traceback.extract_tb(err.__traceback__)
+        if root in Path(f.filename).resolve().parents and grader not in Path(f.filename).resolve().parents
+    ]
     if frames:
         frame = frames[-1]
         text += f" (at {STUDENT}/{Path(frame.filename).resolve().relative_to(root).as_posix()}:{frame.lineno}"
@@ -127,7 +132,8 @@ def _compare(
     worst = tuple(
         int(i) for i in np.unravel_index(int(np.nanargmax(np.where(np.isnan(error), np.inf, error))), got.shape)
     )
-    detail = f"{name} differs from {equation}: {name}{list(worst)} is {got[worst]:.6g}, expected {expected[worst]:.6g}"
+    entry = f"{name}{list(worst)}" if worst else name
+    detail = f"{name} differs from {equation}: {entry} is {got[worst]:.6g}, expected {expected[worst]:.6g}"
     common = [
         (-expected, Hint("sign", f"{name} has the opposite sign everywhere: a sign error?")),
         (2.0 * expected, Hint("factor", f"{name} is twice the expected value everywhere: a doubled term?")),
@@ -222,6 +228,10 @@ def grader_layers(Layer: type) -> tuple[type, type, type]:
 
     class _Checked(Layer):
         def _incoming(self, grad_y: np.ndarray) -> np.ndarray:
+            if grad_y is None:
+                raise ValueError(
+                    f"{type(self).__name__}.backward got None for dL/dy: does every backward return its dL/dx?"
+                )
             grad_y = np.asarray(grad_y)
             if grad_y.shape != self.cache["y_shape"]:
                 raise ValueError(
@@ -343,52 +353,22 @@ def _dense_backward(rng: np.random.Generator) -> Failure | None:
     return _first([lambda: case(batch, n_in, n_out), lambda: case(batch, n_out, n_out)])
 
 
-def _activation(name: str, rng: np.random.Generator, make: Callable[[Any], Any], x: np.ndarray) -> Failure | None:
-    layer = make(student("activations"))
-    return _keeps_grad_y(layer, x, rng) or _gradient(check_layer(layer, x, seed=_seed(rng)))
-
-
 def _away_from_zero(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.1, 2.0, size=shape)
 
 
-def _at_kink(layer: Any, rng: np.random.Generator, slope: float, name: str, rule: str) -> Failure | None:
+def _at_kink(layer: Any, rng: np.random.Generator, slope: float, rule: str) -> Failure | None:
     """At x = 0 the derivative is ``slope`` by the docstring's convention."""
     x = np.array([[0.0, 1.0, -1.0]])
     layer.forward(x)
     G = rng.uniform(0.5, 1.5, size=x.shape)
     grad_x = np.asarray(layer.backward(G))
     if grad_x.shape == x.shape and not np.isclose(grad_x[0, 0], slope * G[0, 0]):
+        name = type(layer).__name__
         text = f"at x = 0 {name}'s derivative is taken as {slope:g} ({rule}); got {grad_x[0, 0] / G[0, 0]:.3g}."
-        return Failure(
-            f"dL/dx at the kink x = 0 is {grad_x[0, 0]:.6g}, expected {slope * G[0, 0]:.6g}", [Hint("kink", text)]
-        )
+        detail = f"dL/dx at the kink x = 0 is {grad_x[0, 0]:.6g}, expected {slope * G[0, 0]:.6g}"
+        return Failure(detail, [Hint("kink", text)])
     return None
-
-
-@_check("relu.backward")
-def _relu_backward(rng: np.random.Generator) -> Failure | None:
-    batch, width = _distinct_sizes(rng, 2)
-    x = _away_from_zero(rng, (batch, width))
-    return _first(
-        [
-            lambda: _activation("ReLU", rng, lambda a: a.ReLU(), x),
-            lambda: _at_kink(student("activations").ReLU(), rng, 0.0, "ReLU", "the gradient passes only where x > 0"),
-        ]
-    )
-
-
-@_check("leaky_relu.backward")
-def _leaky_relu_backward(rng: np.random.Generator) -> Failure | None:
-    batch, width = _distinct_sizes(rng, 2)
-    alpha = float(rng.uniform(0.05, 0.5))  # not the default 0.01, so a hard-coded slope shows
-    x = _away_from_zero(rng, (batch, width))
-    return _first(
-        [
-            lambda: _activation("LeakyReLU", rng, lambda a: a.LeakyReLU(alpha), x),
-            lambda: _at_kink(student("activations").LeakyReLU(alpha), rng, alpha, "LeakyReLU", "1 only where x > 0"),
-        ]
-    )
 
 
 def _finite(name: str, got: Any, hint: str) -> Failure | None:
@@ -409,28 +389,43 @@ def _saturated(layer: Any, rng: np.random.Generator) -> Failure | None:
     return _finite("dL/dx", layer.backward(G), text)
 
 
-@_check("sigmoid.backward")
-def _sigmoid_backward(rng: np.random.Generator) -> Failure | None:
-    batch, width = _distinct_sizes(rng, 2)
-    x = 3.0 * rng.standard_normal((batch, width))
-    return _first(
-        [
-            lambda: _activation("Sigmoid", rng, lambda a: a.Sigmoid(), x),
-            lambda: _saturated(student("activations").Sigmoid(), rng),
-        ]
-    )
+@dataclass(frozen=True)
+class _Activation:
+    """make(the student's activations module, α) -> the layer; a ReLU-like one has its f′(0) and rule."""
+
+    make: Callable[[ModuleType, float], Any]
+    slope_at_kink: Callable[[float], float] | None = None
+    rule: str = ""
 
 
-@_check("tanh.backward")
-def _tanh_backward(rng: np.random.Generator) -> Failure | None:
+_ACTIVATIONS = {
+    "relu": _Activation(lambda a, alpha: a.ReLU(), lambda alpha: 0.0, "the gradient passes only where x > 0"),
+    "leaky_relu": _Activation(lambda a, alpha: a.LeakyReLU(alpha), lambda alpha: alpha, "1 only where x > 0"),
+    "sigmoid": _Activation(lambda a, alpha: a.Sigmoid()),
+    "tanh": _Activation(lambda a, alpha: a.Tanh()),
+}
+
+
+def _activation_backward(spec: _Activation, rng: np.random.Generator) -> Failure | None:
+    activations = student("activations")
+    alpha = float(rng.uniform(0.05, 0.5))  # LeakyReLU's slope: not the default 0.01, so a hard-coded one shows
     batch, width = _distinct_sizes(rng, 2)
-    x = 2.0 * rng.standard_normal((batch, width))
-    return _first(
-        [
-            lambda: _activation("Tanh", rng, lambda a: a.Tanh(), x),
-            lambda: _saturated(student("activations").Tanh(), rng),
-        ]
-    )
+    slope = spec.slope_at_kink
+    x = 2.0 * rng.standard_normal((batch, width)) if slope is None else _away_from_zero(rng, (batch, width))
+
+    def checked() -> Failure | None:
+        layer = spec.make(activations, alpha)
+        return _keeps_grad_y(layer, x, rng) or _gradient(check_layer(layer, x, seed=_seed(rng)))
+
+    def edge() -> Failure | None:
+        layer = spec.make(activations, alpha)
+        return _saturated(layer, rng) if slope is None else _at_kink(layer, rng, slope(alpha), spec.rule)
+
+    return _first([checked, edge])
+
+
+for _key, _activation in _ACTIVATIONS.items():
+    CHECKS[f"{_key}.backward"] = functools.partial(_activation_backward, _activation)
 
 
 @dataclass(frozen=True)

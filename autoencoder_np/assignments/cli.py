@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .catalogue import PARTS, parse_parts
-from .grading import grade
+from .grading import GRADER, grade
 from .markers import package_regions
 from .workspace import PACKAGE, create
 
@@ -78,6 +78,12 @@ def run(args: argparse.Namespace) -> int:
         return _list()
     if args.action == "create":
         return _create(args)
+    if (args.directory.resolve() / "autoencoder_np") == GRADER:
+        print(
+            f"note: grading with {args.directory}'s own copy of the grader (python -m autoencoder_np run inside "
+            "the workspace imports the workspace's package); run it from another directory to use yours",
+            file=sys.stderr,
+        )
     return _grade(args.directory, args)
 
 

@@ -141,17 +141,19 @@ def student_readme(config: Config, regions: dict[str, Region], lessons: list[str
         for name, functions in config.parts.items()
         for function, points in functions.items()
     ]
-    lesson_lines = [f"- `python -m lessons.{Path(name).stem}`" for name in lessons] or ["- (none in this copy)"]
+    lesson_lines = [f"- `python -m lessons.{Path(name).stem}`" for name in lessons] or ["(This copy has none.)"]
     state = (
         "This is the teacher's copy: every function below is already implemented, so it grades full marks."
         if solutions
-        else "Each of them raises `NotImplementedError` with a hint until you write it; everything else in the "
-        "package already works."
+        else "Each of them raises `NotImplementedError` with a hint until you write it; everything else in\n"
+        "the package already works."
     )
+    count = sum(len(functions) for functions in config.parts.values())
     return f"""# {config.title}
 
-You implement {sum(len(f) for f in config.parts.values())} functions of `autoencoder_np`, a NumPy library of
-autoencoders whose every gradient is written by hand, worth {_total(config)} points. {state}
+You implement {count} functions of `autoencoder_np`, a NumPy library of autoencoders whose every
+gradient is written by hand, worth {_total(config)} points.
+{state}
 
 ## What to implement
 
@@ -237,8 +239,9 @@ python -m autoencoder_np assignment grade SUBMISSION_DIR              # the scor
 python -m autoencoder_np assignment grade SUBMISSION_DIR --json scores.json --config my_assignment.json
 ```
 
-Grade with your installed `autoencoder_np`, not with the submission's `grade.py`: the installed grader runs
-its own checks and imports from the submission only the student's modules. Keep your own copy of
+Grade with your installed `autoencoder_np`, from outside the submission (inside it, `python -m
+autoencoder_np` would import the submission's copy), not with the submission's `grade.py`: the installed
+grader runs its own checks and imports from the submission only the student's modules. Keep your own copy of
 `assignment.json` and pass it with `--config`, since a student can edit the one in the workspace. Every run
 draws fresh random numbers; `--seed N` repeats a run exactly.
 
