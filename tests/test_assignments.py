@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from autoencoder_np.assignments import workspace
+from autoencoder_np.assignments import checks, workspace
 from autoencoder_np.assignments.catalogue import PARTS
 from autoencoder_np.assignments.grading import Grades, grade
 from autoencoder_np.assignments.markers import find_regions
 from autoencoder_np.cli import main
+from autoencoder_np.diagnosis import HINT_CODES
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS = [f for part in PARTS.values() for f in part.points]
@@ -167,6 +168,7 @@ def test_a_mutation_costs_exactly_its_function_with_the_matching_hint(tmp_path: 
     wrong = grades[function]
     assert (wrong.status, wrong.points) == ("wrong", 0), str(grades)
     assert wrong.hint_codes[0] == code, str(grades)
+    assert set(wrong.hint_codes) <= set(checks.HINT_CODES) | set(HINT_CODES)
     assert grades.total == grades.max_total - PARTS[part].points[function]
     assert all(s.status == "correct" for s in grades.scores if s.function != function), str(grades)
     row = next(line for line in str(grades).splitlines() if f" {function} " in line)
@@ -246,6 +248,12 @@ def test_lessons_are_copied_and_run_where_their_parts_are_implemented(tmp_path: 
     assert dense.returncode == 1
     assert "NotImplementedError: dense.forward: one matrix product" in dense.stderr
     assert _run(sys.executable, "-m", "lessons.02_dense", cwd=tmp_path / "teacher").returncode == 0
+
+
+def test_the_docs_explain_every_hint_code_of_the_grader() -> None:
+    docs = (ROOT / "docs" / "assignments.md").read_text()
+    for code in checks.HINT_CODES:
+        assert f"| `{code}` " in docs, code
 
 
 def test_the_workspace_lint_settings_are_the_projects() -> None:

@@ -180,6 +180,7 @@ def test_list_shows_every_part_function_and_points(capsys: pytest.CaptureFixture
     [
         (["create", "{tmp}/hw", "--parts", "dense,conv"], "assignment create --parts: unknown part(s) 'conv'"),
         (["create", "{tmp}/full"], "is not empty: choose a new directory, or pass --force"),
+        (["create", "{tmp}/file.txt", "--force"], "file.txt is a file, not a directory"),
         (["grade", "{tmp}/nothing"], "holds no autoencoder_np/: is it a workspace made by `assignment create`?"),
         (["grade", "{tmp}/full", "--config", "{tmp}/none.json"], "none.json not found"),
     ],
@@ -189,6 +190,7 @@ def test_bad_input_is_one_line_and_exit_2(
 ) -> None:
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "autoencoder_np").mkdir()
+    (tmp_path / "file.txt").write_text("")
     assert main(["assignment", *(a.format(tmp=tmp_path) for a in argv)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1

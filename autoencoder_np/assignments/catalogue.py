@@ -18,10 +18,6 @@ class Part:
     title: str
     points: dict[str, int]
 
-    @property
-    def functions(self) -> tuple[str, ...]:
-        return tuple(self.points)
-
 
 PARTS: dict[str, Part] = {
     part.name: part
@@ -55,14 +51,6 @@ PARTS: dict[str, Part] = {
         ),
     )
 }
-
-
-def part_of(function: str) -> str:
-    """The part a function (region id) belongs to; KeyError if none."""
-    for part in PARTS.values():
-        if function in part.points:
-            return part.name
-    raise KeyError(function)
 
 
 def parse_parts(text: str, where: str) -> list[str]:

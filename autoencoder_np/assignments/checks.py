@@ -177,8 +177,8 @@ def _seed(rng: np.random.Generator) -> int:
     return int(rng.integers(2**31))
 
 
-def _keeps_grad_y(layer: Any, x: np.ndarray, rng: np.random.Generator) -> Failure | None:
-    """backward must not change its argument, and must overwrite the gradients, not add to them."""
+def _side_effects(layer: Any, x: np.ndarray, rng: np.random.Generator) -> Failure | None:
+    """Side effects of backward: it must not change its argument, and must overwrite grads, not add to them."""
     G = rng.standard_normal(np.shape(layer.forward(x)))
     G_before = G.copy()
     layer.backward(G)
@@ -198,7 +198,7 @@ def _keeps_grad_y(layer: Any, x: np.ndarray, rng: np.random.Generator) -> Failur
 
 
 def dense(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """y = x W + b, written as a sum over the input index."""
+    """x: (batch, in), W: (in, out), b: (out,) -> y = x W + b: (batch, out), written as a sum over the input index."""
     return np.einsum("ni,io->no", x, W) + b
 
 
@@ -346,7 +346,7 @@ def _dense_backward(rng: np.random.Generator) -> Failure | None:
         layer.params["W"] = rng.standard_normal((n_in, n_out))
         layer.params["b"] = rng.standard_normal(n_out)
         x = rng.standard_normal((batch, n_in))
-        return _keeps_grad_y(layer, x, rng) or _gradient(check_layer(layer, x, seed=_seed(rng)))
+        return _side_effects(layer, x, rng) or _gradient(check_layer(layer, x, seed=_seed(rng)))
 
     batch, n_in, n_out = _distinct_sizes(rng, 3)
     # A square W too: there the shapes fit a transposed product, and the checker names the transpose.
@@ -415,7 +415,7 @@ def _activation_backward(spec: _Activation, rng: np.random.Generator) -> Failure
 
     def checked() -> Failure | None:
         layer = spec.make(activations, alpha)
-        return _keeps_grad_y(layer, x, rng) or _gradient(check_layer(layer, x, seed=_seed(rng)))
+        return _side_effects(layer, x, rng) or _gradient(check_layer(layer, x, seed=_seed(rng)))
 
     def edge() -> Failure | None:
         layer = spec.make(activations, alpha)
@@ -600,7 +600,7 @@ def _model_backward(rng: np.random.Generator) -> Failure | None:
         return model_module.Autoencoder(encoder, decoder)
 
     x = rng.standard_normal((batch, width))
-    return _first([lambda: _keeps_grad_y(build(), x, rng), lambda: _gradient(check_layer(build(), x, seed=_seed(rng)))])
+    return _first([lambda: _side_effects(build(), x, rng), lambda: _gradient(check_layer(build(), x, seed=_seed(rng)))])
 
 
 # Adam --------------------------------------------------------------------------------------------------------
