@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
+import inspect
 import json
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
+from unittest import mock
 
+import numpy as np
 import pytest
+from helpers import seeds
+from hypothesis import given, settings
 
 from autoencoder_np.assignments import checks, workspace
 from autoencoder_np.assignments.catalogue import PARTS
 from autoencoder_np.assignments.grading import Grades, grade
-from autoencoder_np.assignments.markers import find_regions
+from autoencoder_np.assignments.markers import find_regions, package_regions
 from autoencoder_np.cli import main
 from autoencoder_np.diagnosis import HINT_CODES
 
@@ -173,6 +181,30 @@ def test_a_mutation_costs_exactly_its_function_with_the_matching_hint(tmp_path: 
     assert all(s.status == "correct" for s in grades.scores if s.function != function), str(grades)
     row = next(line for line in str(grades).splitlines() if f" {function} " in line)
     assert row.endswith(f"[{code}]"), row  # the score line shows the diagnosis
+
+
+@functools.cache
+def _as_method(function: str, body: str) -> tuple[type, str, object]:
+    """(class, method name, the mutant as a function) for patching the installed package in-process."""
+    region = package_regions(workspace.PACKAGE)[function]
+    class_name, method = region.qualname.split(".")
+    cls = getattr(importlib.import_module(f"autoencoder_np.{Path(region.path).stem}"), class_name)
+    signature = inspect.signature(getattr(cls, method))
+    namespace: dict[str, object] = {"np": np}
+    exec(f"def {method}{signature}:\n" + textwrap.indent(body.strip("\n"), "    "), namespace)
+    return cls, method, namespace[method]
+
+
+@settings(max_examples=15)  # 5 mutants each: 75 graded runs
+@given(seed=seeds)
+def test_every_mutation_is_named_on_any_seed(seed: int) -> None:
+    """The same mutants in-process, on many seeds: the diagnosis does not depend on the numbers drawn."""
+    for _, function, body, code in MUTATIONS.values():
+        cls, method, mutant = _as_method(function, body)
+        with mock.patch.object(cls, method, mutant):
+            outcome = checks.run(function, seed)
+        assert outcome["status"] == "wrong"
+        assert outcome["hints"][0]["code"] == code, outcome
 
 
 def test_a_syntax_error_and_an_endless_loop_cost_only_their_functions(tmp_path: Path) -> None:
