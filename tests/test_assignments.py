@@ -207,20 +207,27 @@ def test_every_mutation_is_named_on_any_seed(seed: int) -> None:
         assert outcome["hints"][0]["code"] == code, outcome
 
 
-def test_a_syntax_error_and_an_endless_loop_cost_only_their_functions(tmp_path: Path) -> None:
-    workspace.create(tmp_path / "hw", ["dense", "activations"], solutions=True)
+def test_a_syntax_error_a_crash_and_an_endless_loop_cost_only_their_functions(tmp_path: Path) -> None:
+    workspace.create(tmp_path / "hw", ["dense", "activations", "losses"], solutions=True)
     mutate(tmp_path / "hw", "dense.forward", "while True:\n    pass")
-    mutate(tmp_path / "hw", "relu.backward", "return grad_y * (x > 0")
+    mutate(tmp_path / "hw", "dense.backward", "import os\n\nos._exit(3)")
+    mutate(tmp_path / "hw", "mse.forward", "return (pred - target ** 2")
     grades = grade(tmp_path / "hw", seed=1, timeout=5)
-    assert grades["dense.forward"].status == "wrong"
-    assert grades["dense.forward"].detail == "stopped after 5 s (an endless loop?)"
-    assert grades["dense.backward"].status == "correct"  # graded with the grader's forward
-    for function in PARTS["activations"].points:  # activations.py does not import: its four functions
+    assert (grades["dense.forward"].status, grades["dense.forward"].detail) == (
+        "wrong",
+        "stopped after 5 s (an endless loop?)",
+    )
+    assert (grades["dense.backward"].status, grades["dense.backward"].detail) == (
+        "wrong",
+        "the check crashed (exit status 3): no message",
+    )
+    for function in PARTS["losses"].points:  # losses.py does not import: all six, and nothing else
         assert grades[function].status == "wrong"
         assert grades[function].detail.startswith(
-            "autoencoder_np/activations.py does not import: SyntaxError: '(' was never closed (activations.py, line"
+            "autoencoder_np/losses.py does not import: SyntaxError: '(' was never closed (losses.py, line"
         )
-    assert (grades.total, grades.max_total) == (3, 8)
+    assert all(grades[f].status == "correct" for f in PARTS["activations"].points)
+    assert (grades.total, grades.max_total) == (4, 16)
 
 
 def test_create_refuses_a_non_empty_directory_unless_forced(tmp_path: Path) -> None:

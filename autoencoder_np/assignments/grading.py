@@ -130,16 +130,20 @@ def _check(directory: Path, function: str, seed: int, timeout: float) -> dict[st
             ),
             encoding="utf-8",
         )
+        errors = Path(scratch) / "stderr.txt"  # a file, not a pipe: a student's endless print cannot fill memory
         try:
-            process = subprocess.run(
-                [sys.executable, str(WORKER), str(spec)], cwd=scratch, env={**os.environ, **WORKER_ENV},
-                capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False,
-            )  # fmt: skip
+            with errors.open("wb") as stderr:
+                process = subprocess.run(
+                    [sys.executable, str(WORKER), str(spec)], cwd=scratch, env={**os.environ, **WORKER_ENV},
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, timeout=timeout, check=False,
+                )  # fmt: skip
         except subprocess.TimeoutExpired:
             return {"status": "wrong", "detail": f"stopped after {timeout:g} s (an endless loop?)", "hints": []}
         if result.exists():
             return dict(json.loads(result.read_text(encoding="utf-8")))
-        last = (process.stderr.strip().splitlines() or ["no message"])[-1]
+        with errors.open("rb") as stderr:
+            stderr.seek(max(0, errors.stat().st_size - 2000))
+            last = (stderr.read().decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
         return {
             "status": "wrong",
             "detail": f"the check crashed (exit status {process.returncode}): {last}",
