@@ -13,8 +13,9 @@ which reads the command line (ignored inside a notebook, where the defaults hold
 
 ``lesson.step(title)`` prints a step's heading; ``lesson.pick(full=..., fast=...)`` chooses a size;
 ``lesson.save(fig, "name.png")`` writes a figure the catalogue promises; the lesson ends with
-``lesson.check(claim, passed, detail)`` lines and ``lesson.finish()``, which exits 1 when a check failed,
-so a broken library breaks the lesson in CI.
+``lesson.check(claim, passed, detail)`` (or ``lesson.check_gradients(claim, report)``) lines and
+``lesson.finish()``, which exits 1 when a check failed, so a broken library breaks the lesson in CI.
+A lesson also sets NumPy's print options (4 digits, no scientific notation for small arrays) for its script.
 
 ``python -m autoencoder_np lessons`` lists the catalogue; ``lessons run 3 [--step] [--fast] [--out DIR]``
 runs one.
@@ -29,10 +30,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import NoReturn, TypeVar
 
 import numpy as np
 from matplotlib.figure import Figure
+
+from .gradcheck import GradCheckReport
 
 T = TypeVar("T")
 
@@ -152,6 +155,8 @@ class Lesson:
     Args:
         name: the script's name, e.g. ``"03_activations"`` (must be in :data:`CURRICULUM`).
         argv: the command-line arguments; default ``sys.argv[1:]``, or none inside a notebook.
+
+    The default output folder, ``lesson_output/<name>/``, is relative to the current directory.
     """
 
     def __init__(self, name: str, argv: Sequence[str] | None = None) -> None:
@@ -199,7 +204,7 @@ class Lesson:
         if answer.strip().lower() in {"q", "quit", "exit"}:
             self._stop("q")
 
-    def _stop(self, why: str) -> None:
+    def _stop(self, why: str) -> NoReturn:
         print(f"Stopped after step {self.steps} ({why}). Run again without --step to go straight through.", flush=True)
         raise SystemExit(0)
 
@@ -223,8 +228,8 @@ class Lesson:
         print(f"  [{'ok' if passed else 'FAILED'}] {claim}" + (f": {detail}" if detail else ""), flush=True)
         return passed
 
-    def check_gradients(self, claim: str, report: Any) -> bool:
-        """Record a gradient-check report (``ae.gradcheck``) as one self-check with a short verdict."""
+    def check_gradients(self, claim: str, report: GradCheckReport) -> bool:
+        """Record a gradient-check report as one self-check, with a short verdict as its detail."""
         worst = report.max_rel_error
         detail = "every difference within rounding noise" if worst == 0 else f"max relative error {worst:.1e}"
         kinks = f", {report.n_kinks} kink(s) skipped" if report.n_kinks else ""

@@ -170,7 +170,9 @@ print(f"max |equations − model.forward| = {forward_gap:.1e} (rounding only: a 
 # 4. **update**: the optimizer moves every parameter a little against its gradient (lesson 6).
 #
 # We take two fresh copies of the model. One makes one step with `fit` on the first 32 rows in order
-# (`shuffle=False`); the other makes the four parts by hand. Their parameters must be identical.
+# (`shuffle=False`); the other makes the four parts by hand. Their parameters must be identical. A model
+# keeps all its parameters in one array as well, `model.flat.params` (115 numbers; each layer's W and b
+# are views into it), which makes two models easy to compare.
 
 # %%
 lesson.step("One step of fit by hand: forward, loss, backward, update")
@@ -192,7 +194,8 @@ print(f"2. loss:     L = {L:.6f}")
 print(f"3. backward: dL/dx̂ {dL_dxhat.shape}; it equals 2(x̂ − x)/n with n = {x.size}:", end=" ")
 print(np.allclose(dL_dxhat, 2 * (x_hat - x) / x.size))
 for name, _, grad in by_hand.parameters():
-    print(f"             dL/d{name:<14} shape {grad.shape!s:<8} largest |entry| {np.abs(grad).max():.2e}")
+    label = f"dL/d({name})"
+    print(f"             {label:<18} shape {grad.shape!s:<8} largest |entry| {np.abs(grad).max():.2e}")
 step_sizes = np.abs(by_hand.flat.params - before)
 print(f"4. update:   every parameter moved by at most {step_sizes.max():.2e} (Adam's first step ≈ lr = 1e-3)")
 step_gap = float(np.max(np.abs(by_hand.flat.params - by_fit.flat.params)))

@@ -134,7 +134,7 @@ for name, error in own_errors.items():
 
 library_numeric = ae.gradcheck.numerical_gradient(lambda _: loss_of_layer(), layer.params["W"])
 library_gap = float(np.max(np.abs(library_numeric - numeric["W"])))
-print(f"the library's numerical_gradient on W agrees with ours to {library_gap:.1e}")
+print(f"the library's numerical_gradient on W agrees with ours to {library_gap:.1e} (it picks a slightly different h)")
 
 # %% [markdown]
 # ## Step 4 · The library's checker

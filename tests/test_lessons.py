@@ -62,13 +62,6 @@ def test_step_mode_stops_cleanly(stdin: str | None, last_step: int, why: str, tm
     assert result.stderr == ""
 
 
-def test_step_mode_runs_to_the_end_on_enter(tmp_path: Path) -> None:
-    result = _python(str(LESSONS / "02_dense_layer.py"), "--step", "--out", str(tmp_path), stdin="\n" * 50)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.count("Enter: next step") == result.stdout.count("── Step ") - 1
-    assert "self-checks passed" in result.stdout
-
-
 def test_a_failed_check_exits_1_and_says_which(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lesson = Lesson("02_dense_layer", ["--out", str(tmp_path)])
     lesson.save(Figure(), "dense_gradcheck.png")
@@ -147,11 +140,15 @@ def test_lessons_command_lists_every_lesson(capsys: pytest.CaptureFixture[str]) 
     assert main(["lessons", "list"]) == 0
 
 
-def test_lessons_command_runs_one(tmp_path: Path) -> None:
-    result = _python("-m", "autoencoder_np", "lessons", "run", "3", "--fast", "--out", str(tmp_path))
+def test_lessons_command_runs_one_step_by_step(tmp_path: Path) -> None:
+    result = _python(
+        "-m", "autoencoder_np", "lessons", "run", "2", "--step", "--out", str(tmp_path), stdin="\n" * 50
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "Lesson 3 · " in result.stdout
-    assert (tmp_path / "activations.png").read_bytes()[:8] == PNG
+    assert result.stdout.startswith(f"running {LESSONS / '02_dense_layer.py'} --step --out {tmp_path}\nLesson 2 · ")
+    assert result.stdout.count("Enter: next step") == result.stdout.count("── Step ") - 1  # a pause after each step
+    assert "self-checks passed" in result.stdout
+    assert (tmp_path / "dense_gradcheck.png").read_bytes()[:8] == PNG
 
 
 @pytest.mark.parametrize(
