@@ -30,12 +30,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import numpy as np
-from matplotlib.figure import Figure
 
-from .gradcheck import GradCheckReport
+if TYPE_CHECKING:  # the CLI imports this module to build its parser: no matplotlib at import time
+    from matplotlib.figure import Figure
+
+    from .gradcheck_report import GradCheckReport
 
 T = TypeVar("T")
 

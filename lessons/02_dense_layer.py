@@ -156,7 +156,8 @@ print(f"(Our relative errors of about {max(own_errors.values()):.0e} in step 3 a
 # A classic mistake: averaging the bias gradient over the batch instead of summing it. The loss is a sum
 # over the samples, so every sample's contribution must be added. We write the buggy layer as a subclass
 # of `Dense` and check it. Only the `b` row fails, and the ratio analytic/numeric is 1/2 = 1/batch: a
-# division by the batch size that should not be there.
+# division by the batch size that should not be there. The checker spots such patterns and prints them as
+# `hint:` lines, each with the numbers behind it; with a batch of 2, "halved" fits as well as "1/batch".
 
 # %%
 lesson.step("A layer with a bug: the bias gradient averaged instead of summed")
@@ -208,5 +209,6 @@ lesson.check_gradients("check_layer passes the correct layer", report)
 failing = [row.name for row in buggy_report.rows if not row.passed]
 lesson.check("check_layer fails the buggy layer on b only", failing == ["b"], f"failing rows: {failing}")
 lesson.check("the buggy ratio is 1/batch", np.allclose(ratio, 1 / x.shape[0]), f"{ratio}")
+lesson.check("the checker hints at the missing sum", any("sum over the batch" in h for h in buggy_report.hints))
 lesson.check_gradients("a random Dense(6→4) passes", random_report)
 lesson.finish()

@@ -138,7 +138,8 @@ print(deep_report.summary())
 # check fails, but look at *which* rows: every gradient computed after the bug in the backward pass is
 # wrong, because the bad G₃ flows into everything below it. A whole-model check tells you *that*
 # something is wrong. To find *where*, check each layer alone (lesson 2's `check_layer`, random G): only
-# the guilty layer fails.
+# the guilty layer fails. `ae.gradcheck.check_model_layers(model, x)` runs that loop for you (each layer on
+# the input it receives inside the model) and names the first failing layer by its place in the model.
 
 # %%
 lesson.step("A planted bug: the whole-model check says that; layer-by-layer checks say where")
@@ -166,6 +167,8 @@ for layer in [*buggy.encoder.layers, *buggy.decoder.layers]:
     if not alone.passed:
         guilty.append(repr(layer))
 print(f"the layers that fail alone: {guilty}")
+layerwise = ae.gradcheck.check_model_layers(buggy, x)  # the same loop, done by the library
+print(layerwise.summary())
 lesson.save(
     gradcheck_figure({"10→5→10 autoencoder, correct": report, "sigmoid backward without (1 − y)": buggy_report}),
     "model_gradcheck.png",
@@ -184,4 +187,9 @@ lesson.check_gradients("a deeper tanh autoencoder passes too", deep_report)
 failed_rows = [row.name for row in buggy_report.rows if not row.passed]
 lesson.check("the planted bug fails every row below it", len(failed_rows) == len(buggy_report.rows), f"{failed_rows}")
 lesson.check("checking layer by layer finds the one guilty layer", guilty == ["ForgetfulSigmoid()"], f"{guilty}")
+lesson.check(
+    "check_model_layers names it too",
+    layerwise.first_failure == "decoder.1",
+    f"first failure {layerwise.first_failure}",
+)
 lesson.finish()
