@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "autoencoder_np.gradcheck_cli",
         "check backward passes against finite differences and explain failures",
     ),
+    "lessons": ("autoencoder_np.lesson", "list the step-through lessons, or run one: lessons run 3 [--step] [--fast]"),
 }
 
 
