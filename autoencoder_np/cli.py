@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "autoencoder_np.gradcheck_cli",
         "check backward passes against finite differences and explain failures",
     ),
+    "lessons": ("autoencoder_np.lesson", "list the step-through lessons, or run one: lessons run 3 [--step] [--fast]"),
     "assignment": ("autoencoder_np.assignments.cli", "set classroom assignments: starter code and an autograder"),
 }
 
@@ -49,6 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(importlib.import_module(args.module).run(args))
+    except BrokenPipeError:
+        # The reader closed the pipe (``… | head``): stop quietly, as Unix tools do, and keep Python from
+        # complaining again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
     except (ValueError, TypeError, OSError) as err:
         if args.debug:
             raise
