@@ -177,8 +177,10 @@ python grade.py --seed 12345       # repeat one run exactly (the seed is printed
 You need Python ≥ 3.10 and NumPy; the lessons also need matplotlib. Run everything from this directory, so
 that Python imports this copy of `autoencoder_np` (not one you may have installed).
 
-The lessons walk through the same code (`--step` pauses after each step, `--fast` is quicker). A lesson
-that calls a function you have not written yet stops at it with `NotImplementedError`, naming the function:
+The lessons walk through the same code (`--step` pauses after each step, `--fast` is quicker). Start them
+with `python -m lessons.<name>` as below, from this directory: `python lessons/<name>.py` would not find
+this copy of the package. A lesson that calls a function you have not written yet stops at it with
+`NotImplementedError`, naming the function:
 
 {chr(10).join(lesson_lines)}
 
