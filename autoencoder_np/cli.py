@@ -1,8 +1,8 @@
 """The command line: ``python -m autoencoder_np <command>`` (also installed as ``autoencoder-np``).
 
 Each command lives in its own module, which provides ``add_arguments(parser)`` and ``run(args) -> int``;
-register it in ``COMMANDS``. Bad input (ValueError, TypeError, OSError) ends with one line on stderr and
-exit status 2; ``--debug`` shows the traceback instead.
+register it in ``COMMANDS``. Bad input (ValueError, TypeError, OSError, and TrainingDiverged from a learning
+rate far too large) ends with one line on stderr and exit status 2; ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+
+from .training import TrainingDiverged
 
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -41,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(importlib.import_module(args.module).run(args))
-    except (ValueError, TypeError, OSError) as err:
+    except (ValueError, TypeError, OSError, TrainingDiverged) as err:
         if args.debug:
             raise
         print(f"autoencoder-np {args.command}: error: {err}", file=sys.stderr)

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import as_array
+from .validation import as_array, check_float, check_int, require_layer
 
 DEFAULT_EPS = 6e-6
 DEFAULT_RTOL = 1e-6
@@ -104,10 +104,21 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, *, eps: 
     Returns:
         array of x's shape: ∂f/∂x_i ≈ (f(x + h e_i) − f(x − h e_i)) / (2h).
     """
-    x = as_array(x, "x", "numerical_gradient")
+    where = "numerical_gradient"
+    if not callable(f):
+        raise TypeError(f"{where}: f must be a function of x returning a float, got {type(f).__name__}")
+    x = as_array(x, "x", where)
     if x.dtype != np.float64:
-        raise TypeError(f"numerical_gradient: x must be float64 (checks run in double precision), got {x.dtype}")
-    return _central_differences(f, x, eps, None)[0]
+        raise TypeError(f"{where}: x must be float64 (checks run in double precision), got {x.dtype}")
+    eps = check_float(eps, "eps", where, low=0.0, low_open=True)
+
+    def scalar_f(x_: np.ndarray) -> float:
+        value = f(x_)
+        if np.ndim(value) != 0 or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{where}: f must return one real number, got {type(value).__name__} {value!r}")
+        return float(value)
+
+    return _central_differences(scalar_f, x, eps, None)[0]
 
 
 @dataclass
@@ -311,6 +322,22 @@ def _check(
     return GradCheckReport(subject, rows, rtol, atol, eps, upcast)
 
 
+def _settings(eps: Any, rtol: Any, atol: Any, where: str) -> tuple[float, float, float]:
+    """eps > 0, rtol ≥ 0 and atol ≥ 0 as floats, or a clear error."""
+    return (
+        check_float(eps, "eps", where, low=0.0, low_open=True),
+        check_float(rtol, "rtol", where, low=0.0),
+        check_float(atol, "atol", where, low=0.0),
+    )
+
+
+def _require_loss(loss: Any, where: str) -> None:
+    if not (callable(getattr(loss, "forward", None)) and callable(getattr(loss, "backward", None))):
+        raise TypeError(
+            f"{where}: loss must have forward(pred, target, mask) and backward(), got {type(loss).__name__}"
+        )
+
+
 def _noise(x: np.ndarray, eps: float, atol: float, scale: float) -> np.ndarray:
     """Per-entry size of the numeric gradient's rounding error: max(atol, 10·(ε·S + tiny)/h).
 
@@ -318,6 +345,13 @@ def _noise(x: np.ndarray, eps: float, atol: float, scale: float) -> np.ndarray:
     """
     info = np.finfo(np.float64)
     return np.maximum(atol, NOISE_FACTOR * (info.eps * scale + info.smallest_normal) / _steps(x, eps))
+
+
+def _float64_data(target: Any, mask: Any, where: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """target and mask (if any) as float64 arrays (the loss checks their shapes and values)."""
+    f64 = np.dtype(np.float64)
+    target = as_array(target, "target", where, dtype=f64)
+    return target, None if mask is None else as_array(mask, "mask", where, dtype=f64)
 
 
 def check_layer(
@@ -342,10 +376,17 @@ def check_layer(
     The scalar is L = Σ G ⊙ forward(x) (+ the layer's auxiliary loss); noise layers draw the same noise at
     every evaluation. ``layer``'s parameters are restored afterwards; its grads hold the analytic gradient.
     """
+    where = "check_layer"
+    require_layer(layer, where)
+    eps, rtol, atol = _settings(eps, rtol, atol, where)
+    seed = check_int(seed, "seed", where, minimum=0)
     layer, upcast = _float64(layer)
-    x = np.array(as_array(x, "x", "check_layer"), dtype=np.float64)
+    x = np.array(as_array(x, "x", where), dtype=np.float64)
     y = layer.forward(x)
-    G = np.random.default_rng(seed).standard_normal(y.shape) if grad_y is None else np.asarray(grad_y, np.float64)
+    if grad_y is None:
+        G = np.random.default_rng(seed).standard_normal(y.shape)
+    else:
+        G = as_array(grad_y, "grad_y", where, dtype=np.dtype(np.float64))
     if G.shape != y.shape:
         raise ValueError(f"check_layer: grad_y has shape {G.shape}, expected the output shape {y.shape}")
     aux = getattr(layer, "aux_loss", lambda: 0.0)
@@ -371,9 +412,11 @@ def check_loss(
     atol: float = DEFAULT_ATOL,
 ) -> GradCheckReport:
     """Check ``loss.backward()`` against finite differences of ``loss.forward(pred, target, mask)`` in pred."""
-    pred = np.array(as_array(pred, "pred", "check_loss"), dtype=np.float64)
-    target = np.asarray(target, dtype=np.float64)
-    mask = None if mask is None else np.asarray(mask, dtype=np.float64)
+    where = "check_loss"
+    _require_loss(loss, where)
+    eps, rtol, atol = _settings(eps, rtol, atol, where)
+    pred = np.array(as_array(pred, "pred", where), dtype=np.float64)
+    target, mask = _float64_data(target, mask, where)
     value = loss.forward(pred, target, mask)
     analytic = np.array(loss.backward(), dtype=np.float64)
     numeric, kinks = _central_differences(lambda p: loss.forward(p, target, mask), pred, eps, None)
@@ -394,10 +437,13 @@ def check_model(
     atol: float = DEFAULT_ATOL,
 ) -> GradCheckReport:
     """Check a whole model end to end: L = loss(model.forward(x), target, mask) + aux, target = x by default."""
+    where = "check_model"
+    require_layer(model, where)
+    _require_loss(loss, where)
+    eps, rtol, atol = _settings(eps, rtol, atol, where)
     model, upcast = _float64(model)
-    x = np.array(as_array(x, "x", "check_model"), dtype=np.float64)
-    target = x.copy() if target is None else np.asarray(target, dtype=np.float64)
-    mask = None if mask is None else np.asarray(mask, dtype=np.float64)
+    x = np.array(as_array(x, "x", where), dtype=np.float64)
+    target, mask = _float64_data(x.copy() if target is None else target, mask, where)
     aux = getattr(model, "aux_loss", lambda: 0.0)
 
     def forward_loss(x_: np.ndarray) -> float:

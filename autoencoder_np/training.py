@@ -22,7 +22,7 @@ import numpy as np
 
 from . import losses, optimizers
 from .init import as_generator
-from .validation import as_array, check_int, trusted
+from .validation import as_array, check_bool, check_float, check_int, overflow_as_error, trusted
 
 
 class TrainingDiverged(FloatingPointError):
@@ -63,10 +63,12 @@ class EarlyStopping:
         min_delta: float = 0.0,
         restore_best_weights: bool = True,
     ) -> None:
+        if not isinstance(monitor, str):
+            raise TypeError(f"EarlyStopping: monitor must be the name of a logged value, got {monitor!r}")
         self.monitor = monitor
         self.patience = check_int(patience, "patience", "EarlyStopping", minimum=0)
-        self.min_delta = float(min_delta)
-        self.restore_best_weights = restore_best_weights
+        self.min_delta = check_float(min_delta, "min_delta", "EarlyStopping", low=0.0)
+        self.restore_best_weights = check_bool(restore_best_weights, "restore_best_weights", "EarlyStopping")
 
     def on_train_begin(self, model: Any) -> None:
         self.best = math.inf
@@ -148,11 +150,46 @@ def _nonfinite_parameter(model: Any, which: int) -> str | None:
     return None
 
 
+class _Undo:
+    """A copy of everything an optimizer step writes (parameters, optimizer state, Adam's t), taken before the
+    step, so that a step that overflows can be undone exactly: nothing is left half-updated.
+
+    The copies go into buffers allocated once; a model with a flat buffer costs one copy of it and one of each
+    flat state buffer per step (a few % of a step).
+    """
+
+    def __init__(self, model: Any, optimizer: optimizers.Optimizer) -> None:
+        if optimizer._model is None:
+            optimizer._bind(model)  # allocate the state now (the first step would), so that step can be undone too
+        flat, flat_state = getattr(model, "flat", None), optimizer._flat_state
+        if flat is not None and flat_state is not None:
+            live = [flat.params, *flat_state.values()]
+        else:
+            live = [p for _, p, _ in model.parameters()] + [a for s in optimizer.state.values() for a in s.values()]
+        self.pairs = [(array, np.empty_like(array)) for array in live]
+        self.optimizer = optimizer
+        self.t = getattr(optimizer, "t", None)
+
+    def save(self) -> None:
+        for array, copy in self.pairs:
+            np.copyto(copy, array)
+        self.t = getattr(self.optimizer, "t", None)
+
+    def restore(self) -> None:
+        for array, copy in self.pairs:
+            np.copyto(array, copy)
+        if self.t is not None:
+            self.optimizer.t = self.t
+
+
 def _train_step(
-    model: Any, loss: losses.Loss, optimizer: optimizers.Optimizer,
+    model: Any, loss: losses.Loss, optimizer: optimizers.Optimizer, undo: _Undo,
     x: np.ndarray, y: np.ndarray, mask: np.ndarray | None, where: str,
 ) -> float:  # fmt: skip
-    """One gradient step on one batch; returns the batch loss. ``where`` names epoch and batch for errors."""
+    """One gradient step on one batch; returns the batch loss. ``where`` names epoch and batch for errors.
+
+    On NaN or inf the model and the optimizer are left exactly as after the previous step.
+    """
     pred = model.forward(x)
     value = loss.forward(pred, y, mask) + model.aux_loss()
     if not math.isfinite(value):
@@ -161,10 +198,19 @@ def _train_step(
     bad = _nonfinite_parameter(model, which=2)
     if bad is not None:
         raise TrainingDiverged(f"{where}: the gradient of {bad} holds NaN or inf; parameters were not updated.")
-    optimizer.step(model)
+    undo.save()
+    try:
+        optimizer.step(model)
+    except BaseException:  # e.g. Ctrl-C in the middle of a per-parameter update
+        undo.restore()
+        raise
     bad = _nonfinite_parameter(model, which=1)
     if bad is not None:
-        raise TrainingDiverged(f"{where}: parameter {bad} became NaN or inf after the update; lower the learning rate.")
+        undo.restore()
+        raise TrainingDiverged(
+            f"{where}: parameter {bad} became NaN or inf in the update, which was undone: parameters and "
+            "optimizer state are as after the last finite step. Lower the learning rate and fit again."
+        )
     return value
 
 
@@ -200,6 +246,9 @@ def fit(
         raise ValueError(f"{where}: batch_size is {batch_size}, more than the {n} rows of X")
     every = check_int(every, "every", where)
     verbose = check_int(verbose, "verbose", where, minimum=0)
+    shuffle = check_bool(shuffle, "shuffle", where)
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"{where}: callbacks must be a list of callbacks, got {type(callbacks).__name__}")
     val = None if validation_data is None else _validation_arrays(model, validation_data, X, y, where)
     if optimizer is not None:
         model.optimizer = optimizers.get(optimizer)
@@ -210,6 +259,7 @@ def fit(
     elif model.loss is None:
         model.loss = losses.MSELoss()
     opt, loss_fn = model.optimizer, model.loss
+    undo = _Undo(model, opt)
     rng = as_generator(seed)
     history = History()
     for callback in callbacks:
@@ -233,7 +283,7 @@ def fit(
                     if mb is not None and not mb.any():
                         continue  # no observed entry in this batch: nothing to learn from
                     value = _train_step(
-                        model, loss_fn, opt, Xe[i : i + batch_size], ye[i : i + batch_size], mb,
+                        model, loss_fn, opt, undo, Xe[i : i + batch_size], ye[i : i + batch_size], mb,
                         f"{where}: epoch {epoch}, batch {batch}",
                     )  # fmt: skip
                     total += value * loss_fn.cache["n"]
@@ -267,13 +317,16 @@ def evaluate(
     loss: losses.Loss | str | None = None,
     batch_size: int = 1024,
 ) -> float:
-    """The loss of ``model`` on (X, y) in inference mode: (Σ_batches L_b · n_b) / Σ n_b, n_b its entries."""
+    """The loss of ``model`` on (X, y) in inference mode: (Σ_batches L_b · n_b) / Σ n_b, n_b its entries.
+
+    Raises ValueError when the loss overflows or is not finite (data far too large, or a broken model).
+    """
     where = f"{type(model).__name__}.evaluate"
     X, y, mask = _prepare(model, X, y, mask, where)
     batch_size = check_int(batch_size, "batch_size", where)
     loss_fn = losses.get(loss) if loss is not None else (model.loss or losses.MSELoss())
     total = count = 0.0
-    with model.inference(), trusted():
+    with model.inference(), trusted(), overflow_as_error(where):
         for i in _batches(X.shape[0], batch_size):
             mb = None if mask is None else mask[i : i + batch_size]
             if mb is not None and not mb.any():
@@ -281,4 +334,7 @@ def evaluate(
             value = loss_fn.forward(model.forward(X[i : i + batch_size]), y[i : i + batch_size], mb)
             total += (value + model.aux_loss()) * loss_fn.cache["n"]
             count += loss_fn.cache["n"]
-    return total / count
+    result = total / count
+    if not math.isfinite(result):
+        raise ValueError(f"{where}: the loss is {result}: the model's output is not finite on this data")
+    return result
