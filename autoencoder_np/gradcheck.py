@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import as_array, check_float, check_int, require_layer
+from .validation import as_array, check_float, check_int, overflow_guard, require_layer
 
 DEFAULT_EPS = 6e-6
 DEFAULT_RTOL = 1e-6
@@ -93,6 +93,7 @@ def _central_differences(
     return grad, kinks
 
 
+@overflow_guard
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, *, eps: float = DEFAULT_EPS) -> np.ndarray:
     """Central-difference gradient of the scalar function f at x.
 
@@ -354,6 +355,7 @@ def _float64_data(target: Any, mask: Any, where: str) -> tuple[np.ndarray, np.nd
     return target, None if mask is None else as_array(mask, "mask", where, dtype=f64)
 
 
+@overflow_guard
 def check_layer(
     layer: Any,
     x: np.ndarray,
@@ -401,6 +403,7 @@ def check_layer(
     )  # fmt: skip
 
 
+@overflow_guard
 def check_loss(
     loss: Any,
     pred: np.ndarray,
@@ -425,6 +428,7 @@ def check_loss(
     return GradCheckReport(repr(loss) + (" with mask" if mask is not None else ""), [row], rtol, atol, eps)
 
 
+@overflow_guard
 def check_model(
     model: Any,
     x: np.ndarray,

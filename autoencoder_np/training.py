@@ -116,6 +116,9 @@ def _prepare(model: Any, X: Any, y: Any, mask: Any, where: str) -> tuple[np.ndar
             raise ValueError(f"{where}: mask must be non-negative weights, got a minimum of {mask.min()}")
         if not mask.any():
             raise ValueError(f"{where}: mask has no observed entry (all weights are 0)")
+        with np.errstate(over="ignore"):
+            if not np.isfinite(mask.sum()):
+                raise ValueError(f"{where}: the mask weights sum to more than {dtype} holds; rescale them")
     return X, y, mask
 
 

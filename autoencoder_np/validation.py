@@ -24,7 +24,7 @@ LAYER_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex1
 
 _trusted_depth = 0
 
-_Method = TypeVar("_Method", bound=Callable[..., Any])
+_Function = TypeVar("_Function", bound=Callable[..., Any])
 
 
 @contextlib.contextmanager
@@ -49,19 +49,22 @@ def overflow_as_error(where: str) -> Iterator[None]:
         raise ValueError(f"{where}: {err}: the values are too large for their dtype") from None
 
 
-def overflow_guard(method: _Method) -> _Method:
-    """Decorate a layer's or loss's method: outside :func:`trusted`, it runs inside :func:`overflow_as_error`.
+def overflow_guard(function: _Function) -> _Function:
+    """Decorate a public function or method: outside :func:`trusted`, it runs inside :func:`overflow_as_error`.
 
-    Inside ``fit`` (trusted) it costs one test: ``fit`` ignores floating-point errors and stops on the
-    NaN or inf they leave in the loss or parameters.
+    The error names a method by its object's repr (``Dense(10→5).forward``), a function by its name. Inside
+    ``fit`` (trusted) the guard costs one test: ``fit`` ignores floating-point errors and stops on the NaN
+    or inf they leave in the loss or parameters.
     """
+    is_method = "." in function.__qualname__
 
-    @functools.wraps(method)
-    def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
         if _trusted_depth:
-            return method(self, *args, **kwargs)
-        with overflow_as_error(f"{self!r}.{method.__name__}"):
-            return method(self, *args, **kwargs)
+            return function(*args, **kwargs)
+        where = f"{args[0]!r}.{function.__name__}" if is_method else function.__name__
+        with overflow_as_error(where):
+            return function(*args, **kwargs)
 
     return guarded  # type: ignore[return-value]
 
@@ -103,7 +106,8 @@ def as_array(
 
     Raises:
         TypeError: ``x`` is not numeric (object, string, ...), or complex where ``dtype`` is real.
-        ValueError: wrong number of dimensions, empty, or (``finite=True``) holds NaN or inf.
+        ValueError: wrong number of dimensions, empty, values beyond the range of ``dtype``, or
+            (``finite=True``) holds NaN or inf.
     """
     if not isinstance(x, np.ndarray):
         try:
@@ -120,8 +124,13 @@ def as_array(
         raise ValueError(f"{where}: {name} must be {ndim}-D {expected}, got shape {x.shape}")
     if x.size == 0:
         raise ValueError(f"{where}: {name} is empty (shape {x.shape})")
-    if dtype is not None:
-        x = np.asarray(x, dtype=dtype)
+    if dtype is not None and x.dtype != dtype:
+        try:
+            with np.errstate(over="raise"):
+                x = x.astype(dtype)
+        except FloatingPointError:
+            largest = np.finfo(dtype).max
+            raise ValueError(f"{where}: {name} holds values beyond the range of {dtype} (±{largest:.4g})") from None
     elif kind in "biu":
         x = x.astype(np.float64)
     if finite and _trusted_depth == 0 and not np.isfinite(x).all():
