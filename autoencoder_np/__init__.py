@@ -4,7 +4,8 @@ import autoencoder_np as ae
 model = ae.Autoencoder.from_sizes([10, 5], hidden_activation="relu", output_activation="sigmoid", seed=0)
 history = model.fit(X, epochs=100, batch_size=32, optimizer=ae.Adam(lr=1e-3), loss=ae.MSELoss())
 print(ae.gradcheck.check_model(model, X[:4], ae.MSELoss()).summary())
-model.save("model.npz"); same = ae.load("model.npz")   # exact, no pickle
+model.save("model.npz")                # one .npz: weights, architecture, optimizer state; no pickle
+same = ae.load("model.npz")            # predicts and trains on bitwise as model does
 """
 
 from . import activations, datasets, gradcheck, init, losses, optimizers, serialize

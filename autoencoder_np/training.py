@@ -185,35 +185,49 @@ class _Undo:
             self.optimizer.t = self.t
 
 
+_UNDONE = (
+    "which was undone: parameters and optimizer state are as after the last finite step. "
+    "Lower the learning rate and fit again."
+)
+
+
 def _train_step(
     model: Any, loss: losses.Loss, optimizer: optimizers.Optimizer, undo: _Undo,
     x: np.ndarray, y: np.ndarray, mask: np.ndarray | None, where: str,
 ) -> float:  # fmt: skip
     """One gradient step on one batch; returns the batch loss. ``where`` names epoch and batch for errors.
 
-    On NaN or inf the model and the optimizer are left exactly as after the previous step.
+    fit runs it with floating-point errors raising (overflow, inf − inf, 0·inf, division by 0), so an overflow
+    anywhere stops training where it happens. On it, or on a NaN or inf loss, gradient or parameter, the model
+    and the optimizer are left exactly as after the previous step.
     """
-    pred = model.forward(x)
-    value = loss.forward(pred, y, mask) + model.aux_loss()
+    try:
+        pred = model.forward(x)
+        value = loss.forward(pred, y, mask) + model.aux_loss()
+        if math.isfinite(value):
+            model.backward(loss.backward())
+    except FloatingPointError as err:
+        raise TrainingDiverged(
+            f"{where}: {err} in the forward or backward pass; parameters were not updated. "
+            "Lower the learning rate or check the scale of the data."
+        ) from None
     if not math.isfinite(value):
         raise TrainingDiverged(f"{where}: the loss is {value}. Lower the learning rate or check the data.")
-    model.backward(loss.backward())
     bad = _nonfinite_parameter(model, which=2)
     if bad is not None:
         raise TrainingDiverged(f"{where}: the gradient of {bad} holds NaN or inf; parameters were not updated.")
     undo.save()
     try:
         optimizer.step(model)
-    except BaseException:  # e.g. Ctrl-C in the middle of a per-parameter update
+    except BaseException as err:  # an overflow, or Ctrl-C in the middle of a per-parameter update
         undo.restore()
+        if isinstance(err, FloatingPointError):
+            raise TrainingDiverged(f"{where}: {err} in the update, {_UNDONE}") from None
         raise
     bad = _nonfinite_parameter(model, which=1)
     if bad is not None:
         undo.restore()
-        raise TrainingDiverged(
-            f"{where}: parameter {bad} became NaN or inf in the update, which was undone: parameters and "
-            "optimizer state are as after the last finite step. Lower the learning rate and fit again."
-        )
+        raise TrainingDiverged(f"{where}: parameter {bad} became NaN or inf in the update, {_UNDONE}")
     return value
 
 
@@ -278,9 +292,9 @@ def fit(
             else:
                 Xe, ye, me = X, y, mask
             total = count = 0.0
-            # X, y and mask were validated once above; an overflow inside shows up as a NaN/inf loss, gradient
-            # or parameter, which _train_step reports as TrainingDiverged instead of a RuntimeWarning.
-            with trusted(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            # X, y and mask were validated once above. An overflow inside raises FloatingPointError, which
+            # _train_step reports as TrainingDiverged (naming epoch and batch) instead of a RuntimeWarning.
+            with trusted(), np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
                 for batch, i in enumerate(_batches(n, batch_size), start=1):
                     mb = None if me is None else me[i : i + batch_size]
                     if mb is not None and not mb.any():

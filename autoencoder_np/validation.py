@@ -53,8 +53,8 @@ def overflow_guard(function: _Function) -> _Function:
     """Decorate a public function or method: outside :func:`trusted`, it runs inside :func:`overflow_as_error`.
 
     The error names a method by its object's repr (``Dense(10→5).forward``), a function by its name. Inside
-    ``fit`` (trusted) the guard costs one test: ``fit`` ignores floating-point errors and stops on the NaN
-    or inf they leave in the loss or parameters.
+    ``fit`` (trusted) the guard costs one test: ``fit`` sets the same floating-point errors to raise and
+    reports them as ``TrainingDiverged``.
     """
     is_method = "." in function.__qualname__
 

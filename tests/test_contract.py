@@ -570,3 +570,60 @@ def test_from_sizes_fuzz(sizes: Any, dropout: Any, dtype: Any) -> None:
 @given(key=st.one_of(_SCALARS, st.lists(st.integers(), max_size=2), st.just(np.arange(3))))
 def test_registries_fuzz(registry: Callable[[Any], Any], key: Any) -> None:
     _outcome(lambda: registry(key))
+
+
+# Clear messages for the arguments the batteries above do not reach ------------------------------------------
+
+_x2 = np.full((2, IN), 0.5)
+_CLEAR_ERRORS = [
+    (lambda: ae.LeakyReLU(1.5), ValueError, r"LeakyReLU: alpha must be in \[0.0, 1.0\], got 1.5"),
+    (lambda: ae.SGD(0.1, 0.9, nesterov="yes"), TypeError, "SGD: nesterov must be True or False, got str 'yes'"),
+    (lambda: ae.Adam(decoupled=1), TypeError, "Adam: decoupled must be True or False, got int 1"),
+    (lambda: ae.EarlyStopping(min_delta="0.1"), TypeError, "EarlyStopping: min_delta must be a real number"),
+    (lambda: ae.EarlyStopping(min_delta=-1.0), ValueError, r"EarlyStopping: min_delta must be in \[0.0, inf\]"),
+    (lambda: ae.EarlyStopping(monitor=3), TypeError, "EarlyStopping: monitor must be the name of a logged value"),
+    (lambda: ae.EarlyStopping(restore_best_weights=None), TypeError, "restore_best_weights must be True or False"),
+    (
+        lambda: _model().fit(_x2, batch_size=2, callbacks=ae.EarlyStopping()),
+        TypeError,
+        "callbacks must be a list of callbacks",
+    ),
+    (
+        lambda: _model().fit(_x2, batch_size=2, shuffle="no"),
+        TypeError,
+        "Autoencoder.fit: shuffle must be True or False",
+    ),
+    (lambda: ae.Sequential(ae.Dense(2, 2)), TypeError, "Sequential: layers must be a list of layers, got Dense"),
+    (lambda: ae.Autoencoder.from_sizes(10), TypeError, "from_sizes: sizes must be a list of layer sizes, got int"),
+    (lambda: ae.Dense(2, 2, rng=-1), ValueError, "rng: a seed must be ≥ 0, got -1"),
+    (lambda: ae.activations.get(["relu"]), ValueError, "activation must be one of"),
+    (lambda: ae.init.get({}), ValueError, "init must be one of"),
+    (lambda: ae.datasets.founding_example(-1), ValueError, "founding_example: seed must be ≥ 0, got -1"),
+    (lambda: check_layer(3, _x2), TypeError, "check_layer: int is not a layer: it lacks params, grads, forward"),
+    (lambda: check_layer(ae.Tanh(), _x2, eps=0), ValueError, r"check_layer: eps must be in \(0.0, inf\]"),
+    (lambda: check_layer(ae.Tanh(), _x2, seed=-1), ValueError, "check_layer: seed must be ≥ 0"),
+    (lambda: check_layer(ae.Tanh(), _x2, grad_y="a"), TypeError, "check_layer: grad_y must be a numeric array"),
+    (lambda: check_loss("mse", _x2, _x2), TypeError, "check_loss: loss must have forward"),
+    (lambda: check_loss(ae.MSELoss(), _x2, _x2, rtol=-1), ValueError, r"check_loss: rtol must be in \[0.0, inf\]"),
+    (lambda: check_model(_model(), _x2, ae.MSELoss(), "a"), TypeError, "check_model: target must be a numeric"),
+    (lambda: ae.gradcheck.numerical_gradient(3, _x2), TypeError, "numerical_gradient: f must be a function"),
+    (lambda: ae.gradcheck.numerical_gradient(np.tanh, _x2), TypeError, "f must return one real number, got ndarray"),
+    (lambda: _model().evaluate(np.full((2, IN), 1e308)), ValueError, "Autoencoder.evaluate: overflow encountered"),
+    (
+        lambda: ae.Dense(IN, 4, rng=0).forward(np.full((2, IN), 1.7e308)),
+        ValueError,
+        r"Dense\(3→4\)\.forward: overflow encountered in matmul: the values are too large for their dtype",
+    ),
+    (
+        lambda: ae.Dense(IN, 4, rng=0, dtype=np.float32).forward(np.full((2, IN), 1e39)),
+        ValueError,
+        r"Dense\(3→4\)\.forward: x holds values beyond the range of float32 \(±3.403e\+38\)",
+    ),
+    (lambda: ae.MSELoss()(np.full((1, 2), 1e200), _x2[:1, :2]), ValueError, r"MSELoss\(\)\.forward: overflow"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), _CLEAR_ERRORS)
+def test_remaining_arguments_get_clear_errors(call: Callable[[], Any], error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        call()
