@@ -60,7 +60,9 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
     for cls in (Dense, Dropout, GaussianNoise, *activations.ACTIVATIONS.values(), Sequential, Autoencoder)
 }
 LOSS_CLASSES: dict[str, type[losses.Loss]] = {cls.__name__: cls for cls in losses.LOSSES.values()}
-OPTIMIZER_CLASSES: dict[str, type[optimizers.Optimizer]] = {cls.__name__: cls for cls in optimizers.OPTIMIZERS.values()}
+OPTIMIZER_CLASSES: dict[str, type[optimizers.Optimizer]] = {
+    cls.__name__: cls for cls in (optimizers.SGD, optimizers.Adam)
+}
 #: NumPy's bit generators a noise layer's Generator may use (looked up by name, never imported from the file).
 BIT_GENERATORS = {cls.__name__: cls for cls in (np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937,
                                                np.random.Philox, np.random.SFC64)}  # fmt: skip

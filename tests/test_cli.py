@@ -108,3 +108,35 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     result = _run("--debug", "demo", "--epochs", "0", "--out", str(tmp_path))
     assert result.returncode == 1
     assert "Traceback (most recent call last)" in result.stderr
+
+
+def test_a_closed_pipe_stops_quietly() -> None:
+    # `autoencoder-np lessons | head -1`: the reader goes away after one line.
+    with subprocess.Popen(
+        [sys.executable, "-m", "autoencoder_np", "demo", "--epochs", "2000", "--every", "1", "--out", "/dev/null/x"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+    ) as proc:  # fmt: skip
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        proc.stdout.close()
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+        assert proc.wait(timeout=120) == 141
+    assert stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--input-shape", "-2"], "gradcheck: --input-shape must be ≥ 1, got -2"),
+        (["--rtol", "-1"], r"rtol must be in \[0.0, inf\], got -1.0"),
+        (["--eps", "0"], r"eps must be in \(0.0, 1.0\], got 0.0"),
+    ],
+)
+def test_gradcheck_bad_values_end_in_one_line_and_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["gradcheck", "autoencoder_np.activations:Tanh", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("autoencoder-np gradcheck: error: ")
+    assert re.search(message, err[0])
