@@ -9,6 +9,10 @@ One step is the whole data flow of backpropagation::
 
 Each epoch shuffles the rows once (one permutation, one copy) and then takes contiguous slices, which are
 views: no copy per batch.
+
+Divergence: the loop runs with NumPy's floating-point errors raising, and each step first copies what the
+optimizer writes (``_Undo``), so an overflow or a NaN stops training with ``TrainingDiverged`` and leaves the
+weights and optimizer state as after the last finite step, never half-updated.
 """
 
 from __future__ import annotations
@@ -272,7 +276,10 @@ def fit(
     of observed entries), plus any auxiliary loss the layers add.
 
     Raises:
-        TrainingDiverged: the loss, a gradient or a parameter became NaN or inf (names epoch and batch).
+        TrainingDiverged: an overflow, or a NaN or inf in the loss, a gradient or a parameter (names epoch and
+            batch). The model and its optimizer are left exactly as after the last finite step: lower the
+            learning rate (``model.optimizer.lr``) and fit again.
+        ValueError, TypeError: a bad argument, named with what was expected and what came.
     """
     where = f"{type(model).__name__}.fit"
     X, y, mask = _prepare(model, X, y, mask, where)
