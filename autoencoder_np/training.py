@@ -142,6 +142,15 @@ def _validation_arrays(
     return X_val, y_val, m_val
 
 
+def _running_mean(mean: float, count: float, value: float, n: float) -> tuple[float, float]:
+    """The mean of the batch losses so far, weighted by their entries n, with one more batch: (mean, Σ n).
+
+    Updating the mean, rather than summing value · n, cannot overflow where every value is finite.
+    """
+    count += n
+    return mean + (value - mean) * (n / count), count
+
+
 def _batches(n: int, batch_size: int) -> range:
     return range(0, n, batch_size)
 
@@ -318,7 +327,7 @@ def fit(
                 Xe, ye, me = X[order], y[order], None if mask is None else mask[order]
             else:
                 Xe, ye, me = X, y, mask
-            total = count = 0.0
+            mean = count = 0.0
             # X, y and mask were validated once above. An overflow inside raises FloatingPointError, which
             # _train_step reports as TrainingDiverged (naming epoch and batch) instead of a RuntimeWarning.
             with trusted(), np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
@@ -330,9 +339,8 @@ def fit(
                         model, loss_fn, opt, undo, Xe[i : i + batch_size], ye[i : i + batch_size], mb,
                         f"{where}: epoch {epoch}, batch {batch}",
                     )  # fmt: skip
-                    total += value * loss_fn.cache["n"]
-                    count += loss_fn.cache["n"]
-            logs = {"loss": total / count}
+                    mean, count = _running_mean(mean, count, value, loss_fn.cache["n"])
+            logs = {"loss": mean}
             if val is not None:
                 logs["val_loss"] = evaluate(model, *val[:2], mask=val[2], loss=loss_fn)
             history.append(epoch, logs)
@@ -372,16 +380,14 @@ def evaluate(
     X, y, mask = _prepare(model, X, y, mask, where)
     batch_size = check_int(batch_size, "batch_size", where)
     loss_fn = losses.get(loss) if loss is not None else (model.loss or losses.MSELoss())
-    total = count = 0.0
+    mean = count = 0.0
     with model.inference(), trusted(), overflow_as_error(where):
         for i in _batches(X.shape[0], batch_size):
             mb = None if mask is None else mask[i : i + batch_size]
             if mb is not None and not mb.any():
                 continue
             value = loss_fn.forward(model.forward(X[i : i + batch_size]), y[i : i + batch_size], mb)
-            total += (value + model.aux_loss()) * loss_fn.cache["n"]
-            count += loss_fn.cache["n"]
-    result = total / count
-    if not math.isfinite(result):
-        raise ValueError(f"{where}: the loss is {result}: the model's output is not finite on this data")
-    return result
+            mean, count = _running_mean(mean, count, value + model.aux_loss(), loss_fn.cache["n"])
+    if not math.isfinite(mean):
+        raise ValueError(f"{where}: the loss is {mean}: the model's output is not finite on this data")
+    return mean
