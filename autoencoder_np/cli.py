@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "check backward passes against finite differences and explain failures",
     ),
     "lessons": ("autoencoder_np.lesson", "list the step-through lessons, or run one: lessons run 3 [--step] [--fast]"),
+    "assignment": ("autoencoder_np.assignments.cli", "set classroom assignments: starter code and an autograder"),
 }
 
 
