@@ -4,16 +4,19 @@ Each command lives in its own module, which provides ``add_arguments(parser)`` a
 register it in ``COMMANDS``. Every command module is imported to build the parser, so it imports heavy
 modules (matplotlib via ``plotting``) inside ``run``, keeping ``--help`` and every command fast to start.
 
-Bad input (ValueError, TypeError, OSError) ends with one line on stderr and exit status 2; ``--debug``
-shows the traceback instead.
+Bad input (ValueError, TypeError, OSError, and TrainingDiverged from a learning rate far too large) ends
+with one line on stderr and exit status 2; ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+
+from .training import TrainingDiverged
 
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -25,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "autoencoder_np.gradcheck_cli",
         "check backward passes against finite differences and explain failures",
     ),
+    "lessons": ("autoencoder_np.lesson", "list the step-through lessons, or run one: lessons run 3 [--step] [--fast]"),
+    "assignment": ("autoencoder_np.assignments.cli", "set classroom assignments: starter code and an autograder"),
 }
 
 
@@ -48,7 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(importlib.import_module(args.module).run(args))
-    except (ValueError, TypeError, OSError) as err:
+    except BrokenPipeError:
+        # The reader closed the pipe (``… | head``): stop quietly, as Unix tools do, and keep Python from
+        # complaining again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
+    except (ValueError, TypeError, OSError, TrainingDiverged) as err:
         if args.debug:
             raise
         print(f"autoencoder-np {args.command}: error: {err}", file=sys.stderr)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .activations import sigmoid
-from .validation import as_array, check_same_shape, lookup
+from .validation import as_array, check_same_shape, lookup, overflow_guard
 
 
 class Loss:
@@ -56,6 +56,7 @@ class Loss:
             raise ValueError(f"{where}: mask has no observed entry (all weights are 0)")
         return pred, target, mask, n
 
+    @overflow_guard
     def forward(self, pred: np.ndarray, target: np.ndarray, mask: np.ndarray | None = None) -> float:
         """pred, target, mask: same shape, e.g. (batch, features).  Returns L = (1/n) Σ m ⊙ ℓ(pred, target)."""
         pred, target, mask, n = self._validate(pred, target, mask)
@@ -68,6 +69,7 @@ class Loss:
         return float(ell.sum() / n)
         # END SOLUTION
 
+    @overflow_guard
     def backward(self) -> np.ndarray:
         """Returns dL/dpred = m ⊙ ℓ′(pred, target) / n, same shape as pred."""
         if not self.cache:
@@ -195,6 +197,7 @@ class MultinomialLoss(Loss):
         if target.min() < 0:
             raise ValueError(f"{self!r}.forward: target must be non-negative counts, got a minimum of {target.min()}")
 
+    @overflow_guard
     def forward(self, pred: np.ndarray, target: np.ndarray, mask: np.ndarray | None = None) -> float:
         """pred: logits (batch, items), target: (batch, items) non-negative counts."""
         where = f"{self!r}.forward"
@@ -215,6 +218,7 @@ class MultinomialLoss(Loss):
         self.cache = {"pred": pred, "target": target, "mask": None, "n": n, "softmax": softmax, "counts": counts}
         return float(-(picked - counts * lse).sum() / n)
 
+    @overflow_guard
     def backward(self) -> np.ndarray:
         """dL/dz = (softmax(z) · Σ_i t_i − t) / B, shape (batch, items)."""
         if not self.cache:

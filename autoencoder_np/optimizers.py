@@ -19,11 +19,12 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .validation import check_float, lookup
+from .validation import check_bool, check_float, lookup
 
 #: Bytes per array in one chunk of a flat update: p, g, the state and the scratch (5 arrays for Adam, 1.25 MiB)
 #: stay in the CPU's L2/L3 cache between passes. Smaller chunks pay Python's per-call cost; larger ones spill.
@@ -46,8 +47,18 @@ class Optimizer:
         self.weight_decay = check_float(weight_decay, "weight_decay", where, low=0.0)
         self.state: dict[str, dict[str, np.ndarray]] = {}
         self._model: Any = None
+        self._flat_state: dict[str, np.ndarray] | None = None  # flat models: the whole state buffers
         self._work: dict[str, np.ndarray] = {}  # scratch per parameter name (non-flat models)
         self._chunks: list[Chunk] = []  # flat models: the buffers cut into cache-sized views
+
+    def save(self, path: str | Path) -> Path:
+        """Save the hyperparameters and state (m, v, t, …) to one .npz file; see :mod:`autoencoder_np.serialize`.
+
+        ``autoencoder_np.load(path, model=model)`` gives it back, bound to ``model``.
+        """
+        from . import serialize  # serialize imports this module: import it late
+
+        return serialize.save(self, path)
 
     def step(self, model: Any) -> None:
         """Update every parameter of ``model`` in place, using the gradients of its last backward."""
@@ -80,9 +91,11 @@ class Optimizer:
         named = model.parameters()
         flat = getattr(model, "flat", None)
         if flat is not None:
-            flat_state = {k: np.zeros_like(flat.params) for k in self.state_names}
-            self.state = {name: {k: flat.view(flat_state[k], name) for k in self.state_names} for name, _, _ in named}
-            self._chunks = _chunked(flat.params, flat.grads, flat_state)
+            self._flat_state = {k: np.zeros_like(flat.params) for k in self.state_names}
+            self.state = {
+                name: {k: flat.view(self._flat_state[k], name) for k in self.state_names} for name, _, _ in named
+            }
+            self._chunks = _chunked(flat.params, flat.grads, self._flat_state)
         else:
             self.state = {name: {k: np.zeros_like(p) for k in self.state_names} for name, p, _ in named}
             self._work = {name: np.empty_like(p) for name, p, _ in named}
@@ -119,9 +132,9 @@ class SGD(Optimizer):
     def __init__(self, lr: float, momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0) -> None:
         super().__init__(lr, weight_decay)
         self.momentum = check_float(momentum, "momentum", "SGD", low=0.0, high=1.0, high_open=True)
-        if nesterov and self.momentum == 0.0:
+        self.nesterov = check_bool(nesterov, "nesterov", "SGD")
+        if self.nesterov and self.momentum == 0.0:
             raise ValueError("SGD: nesterov=True needs momentum > 0, got momentum=0")
-        self.nesterov = bool(nesterov)
         self.state_names = ("velocity",) if self.momentum > 0 else ()
 
     def __repr__(self) -> str:
@@ -181,7 +194,7 @@ class Adam(Optimizer):
         self.beta1 = check_float(beta1, "beta1", "Adam", low=0.0, high=1.0, high_open=True)
         self.beta2 = check_float(beta2, "beta2", "Adam", low=0.0, high=1.0, high_open=True)
         self.eps = check_float(eps, "eps", "Adam", low=0.0, low_open=True)
-        self.decoupled = bool(decoupled)
+        self.decoupled = check_bool(decoupled, "decoupled", "Adam")
         self.t = 0
 
     def __repr__(self) -> str:
