@@ -15,6 +15,21 @@ from .layers import Layer
 from .validation import check_float, lookup
 
 
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ(x) = 1 / (1 + e^(−x)) for an array x, in the stable two-branch form (see :class:`Sigmoid`).
+
+    With z = e^(−|x|) ∈ (0, 1]: σ(x) = 1 / (1 + z) for x ≥ 0 and z / (1 + z) for x < 0. Both branches keep
+    full relative precision, the left tail included. Works in place on two new arrays.
+    """
+    z = np.abs(x)
+    np.negative(z, out=z)
+    np.exp(z, out=z)  # z = e^(−|x|)
+    y = np.where(x >= 0, 1.0, z)
+    np.add(z, 1.0, out=z)
+    np.divide(y, z, out=y)
+    return y
+
+
 class ReLU(Layer):
     """y = max(x, 0).   f′(x) = 1 for x > 0, 0 for x < 0 (at the kink x = 0 we take 0)."""
 
@@ -77,8 +92,7 @@ class Sigmoid(Layer):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: any shape -> y: same shape, in (0, 1).  Cache: x, y."""
         x = self._elementwise_input(x)
-        z = np.exp(-np.abs(x))
-        y = np.where(x >= 0, 1.0, z) / (1.0 + z)
+        y = sigmoid(x)
         self.cache["y"] = y
         return y
 
@@ -88,7 +102,10 @@ class Sigmoid(Layer):
         y = self.cache["y"]
         # BEGIN SOLUTION sigmoid.backward
         # HINT: σ′(x) = σ(x)(1 − σ(x)); the output y = σ(x) is in the cache.
-        return grad_y * y * (1.0 - y)
+        grad_x = np.subtract(1.0, y)  # in place from here: grad_x = dL/dy ⊙ y ⊙ (1 − y), one new array
+        grad_x *= y
+        grad_x *= grad_y
+        return grad_x
         # END SOLUTION
 
 
@@ -108,7 +125,10 @@ class Tanh(Layer):
         y = self.cache["y"]
         # BEGIN SOLUTION tanh.backward
         # HINT: tanh′(x) = 1 − tanh(x)²; the output y = tanh(x) is in the cache.
-        return grad_y * (1.0 - y * y)
+        grad_x = np.multiply(y, y)  # in place from here: grad_x = dL/dy ⊙ (1 − y²), one new array
+        np.subtract(1.0, grad_x, out=grad_x)
+        grad_x *= grad_y
+        return grad_x
         # END SOLUTION
 
 

@@ -7,9 +7,16 @@ The protocol (everything else in the library, the gradient checker included, rel
     layer.cache  : dict[str, ndarray]    what forward kept for backward, visible to the reader
     layer.forward(x)       -> y          stores in ``cache`` what backward needs
     layer.backward(grad_y) -> grad_x     overwrites ``grads`` (never accumulates); returns dL/dx
+    layer.input_grad : bool              True by default; False says nobody reads dL/dx, so backward may
+                                         skip it and return None (``fit`` sets it on a model's first layer)
 
 ``grad_y`` is dL/dy, the gradient of the scalar loss L with respect to this layer's output, so backward is
 one step of the chain rule: it turns dL/dy into dL/dx (returned) and dL/dθ for every parameter θ (stored).
+
+In training nobody reads dL/dx of a model's input (the data), and for a first Dense layer it is the costliest
+product of its backward. ``input_grad = False`` tells a layer so; a model passes it on to its first layer
+with parameters (see ``Container.input_grad``) and stops its backward there. A layer that does not know
+the flag simply returns dL/dx as always.
 
 ``params`` and ``grads`` are :class:`ParamDict`: assigning to an existing key copies into the array that is
 already there. A model keeps all its parameters in one flat buffer (see ``model.py``), so writing
@@ -70,13 +77,14 @@ class Layer:
         self.grads = ParamDict(f"{self!r}.grads")
         self.cache: dict[str, np.ndarray] = {}
         self.training = True
+        self.input_grad = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (batch, ...) -> y: (batch, ...). Stores in ``self.cache`` what backward needs."""
         raise NotImplementedError
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        """grad_y = dL/dy -> dL/dx. Overwrites ``self.grads``."""
+        """grad_y = dL/dy -> dL/dx (or None when ``input_grad`` is False). Overwrites ``self.grads``."""
         raise NotImplementedError
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -114,7 +122,10 @@ class Layer:
         return {}
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        config = self.get_config()
+        if not config:  # most activations: error messages name the layer on every call, keep it cheap
+            return f"{type(self).__name__}()"
+        args = ", ".join(f"{k}={v!r}" for k, v in config.items())
         return f"{type(self).__name__}({args})"
 
     def save(self, path: str | Path) -> Path:
@@ -220,12 +231,14 @@ class Dense(Layer):
         self.cache["x"] = x
         # BEGIN SOLUTION dense.forward
         # HINT: one matrix product and a bias that broadcasts over the batch: y = x W + b.
-        return x @ W + self.params["b"]
+        y = x @ W
+        y += self.params["b"]  # in place: y = x W + b without a second (batch, out) array
+        return y
         # END SOLUTION
 
     @overflow_guard
-    def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        """grad_y: (batch, out_features) = dL/dy -> dL/dx: (batch, in_features).
+    def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
+        """grad_y: (batch, out_features) = dL/dy -> dL/dx: (batch, in_features), or None if not ``input_grad``.
 
         dL/dW = xᵀ · dL/dy            (in, batch)·(batch, out) -> (in, out)
         dL/db = Σ_batch dL/dy         sum over axis 0 -> (out,)
@@ -238,7 +251,9 @@ class Dense(Layer):
         # HINT: dL/dW = xᵀ·dL/dy, dL/db = sum of dL/dy over the batch axis, dL/dx = dL/dy·Wᵀ.
         # ``out=`` writes straight into the gradient buffers; same as self.grads["W"] = x.T @ grad_y.
         np.matmul(x.T, grad_y, out=self.grads["W"])
-        np.sum(grad_y, axis=0, out=self.grads["b"])
+        grad_y.sum(axis=0, out=self.grads["b"])
+        if not self.input_grad:
+            return None  # nobody reads dL/dx (a model's first layer in fit): skip a third of the work
         return grad_y @ W.T
         # END SOLUTION
 
@@ -271,22 +286,28 @@ class Dropout(_Noise):
 
     @overflow_guard
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: (batch, ...) -> y: same shape.  Cache: x, and the scaled mask m / (1 − rate) (None at inference)."""
+        """x: (batch, ...) -> y: same shape.  Cache: x, and the 0/1 mask m as booleans (None at inference)."""
         x = self._elementwise_input(x)
         if not self.training or self.rate == 0.0:
             self.cache["mask"] = None
             return x
-        keep = self.rng.random(x.shape) >= self.rate
-        mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.rate)
-        self.cache["mask"] = mask
-        return x * mask
+        # float32 uniforms are half the cost of float64 ones and resolve the rate to 2⁻²⁴.
+        keep = self.rng.random(x.shape, dtype=np.float32) >= self.rate
+        self.cache["mask"] = keep
+        return self._apply(x, keep)
 
     @overflow_guard
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         """dL/dx = dL/dy ⊙ m / (1 − rate)  (training);  dL/dx = dL/dy  (inference)."""
         grad_y = self._elementwise_grad(grad_y)
         mask = self.cache["mask"]
-        return grad_y if mask is None else grad_y * mask
+        return grad_y if mask is None else self._apply(grad_y, mask)
+
+    def _apply(self, a: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """a ⊙ m / (1 − rate), in place on one new array."""
+        out = np.multiply(a, keep)
+        out *= 1.0 / (1.0 - self.rate)
+        return out
 
 
 class GaussianNoise(_Noise):

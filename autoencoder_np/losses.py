@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .activations import sigmoid
 from .validation import as_array, check_same_shape, lookup, overflow_guard
 
 
@@ -73,7 +74,8 @@ class Loss:
         """Returns dL/dpred = m ⊙ ℓ′(pred, target) / n, same shape as pred."""
         if not self.cache:
             raise ValueError(f"{self!r}.backward: called before forward (nothing cached)")
-        pred, target, mask, n = (self.cache[k] for k in ("pred", "target", "mask", "n"))
+        cache = self.cache
+        pred, target, mask, n = cache["pred"], cache["target"], cache["mask"], cache["n"]
         # BEGIN SOLUTION loss.masked_mean_backward
         # HINT: the mean's 1/n and the mask both multiply the element-wise derivative.
         grad = self.derivative(pred, target) / n
@@ -169,8 +171,7 @@ class BCEWithLogitsLoss(_BinaryTargetLoss):
 
     def derivative(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
         z = pred
-        e = np.exp(-np.abs(z))  # σ(z) in the stable two-branch form, as in activations.Sigmoid
-        sigma = np.where(z >= 0, 1.0, e) / (1.0 + e)
+        sigma = sigmoid(z)  # the stable two-branch form
         # BEGIN SOLUTION bce_logits.backward
         # HINT: the sigmoid and the log cancel: ℓ′ = σ(z) − t.
         return sigma - target
@@ -186,6 +187,10 @@ class MultinomialLoss(Loss):
     dL/dz_u = (softmax(z_u) · Σ_i t_ui − t_u) / B
 
     B is the number of rows. No mask: zero entries of t already contribute nothing.
+
+    Computed fused: with lse_u = log Σ_j e^(z_uj) and T_u = Σ_i t_ui, the loss is
+    L = −(1/B) Σ_u (Σ_i t_ui z_ui − T_u · lse_u), so no (batch, items) log-softmax array is formed; forward
+    keeps softmax(z) (the one exp) in ``cache["softmax"]`` for backward.
     """
 
     def _check_target(self, target: np.ndarray) -> None:
@@ -201,20 +206,28 @@ class MultinomialLoss(Loss):
         pred, target, _, _ = self._validate(pred, target, None)
         if pred.ndim != 2:
             raise ValueError(f"{where}: pred must be 2-D (batch, items), got shape {pred.shape}")
-        shifted = pred - pred.max(axis=1, keepdims=True)
-        log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        top = pred.max(axis=1, keepdims=True)
+        softmax = np.subtract(pred, top)  # z − max z ≤ 0: e^(·) cannot overflow
+        np.exp(softmax, out=softmax)
+        total = softmax.sum(axis=1, keepdims=True)
+        softmax /= total  # softmax(z) = e^(z − max z) / Σ_j e^(z_j − max z)
+        lse = top[:, 0] + np.log(total[:, 0])  # log Σ_j e^(z_j), per row
+        counts = target.sum(axis=1)  # T_u
+        picked = np.einsum("ij,ij->i", target, pred)  # Σ_i t_ui z_ui, per row, without a (batch, items) array
         n = float(pred.shape[0])
-        self.cache = {"pred": pred, "target": target, "mask": None, "n": n, "log_softmax": log_softmax}
-        return float(-(target * log_softmax).sum() / n)
+        self.cache = {"pred": pred, "target": target, "mask": None, "n": n, "softmax": softmax, "counts": counts}
+        return float(-(picked - counts * lse).sum() / n)
 
     @overflow_guard
     def backward(self) -> np.ndarray:
         """dL/dz = (softmax(z) · Σ_i t_i − t) / B, shape (batch, items)."""
         if not self.cache:
             raise ValueError(f"{self!r}.backward: called before forward (nothing cached)")
-        target, n = self.cache["target"], self.cache["n"]
-        softmax = np.exp(self.cache["log_softmax"])
-        return (softmax * target.sum(axis=1, keepdims=True) - target) / n
+        target, n, counts = self.cache["target"], self.cache["n"], self.cache["counts"]
+        grad = np.multiply(self.cache["softmax"], counts[:, None])  # in place from here: (softmax·T − t) / B
+        grad -= target
+        grad *= 1.0 / n
+        return grad
 
 
 LOSSES: dict[str, type[Loss]] = {

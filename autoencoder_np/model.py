@@ -63,6 +63,7 @@ class Container(Layer):
         self.children = children
         self.cache: dict[str, np.ndarray] = {}
         self.training = True
+        self._input_grad = True
         self.flat: FlatParameters | None = None
         self.optimizer: Optimizer | None = None  # set by fit, reused by the next fit (like Keras' compile)
         self.loss: Loss | None = None
@@ -76,14 +77,35 @@ class Container(Layer):
             x = layer.forward(x)
         return x
 
-    def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        """dL/dy -> dL/dx, through the layers in reverse order (the chain rule); fills every layer's grads."""
+    def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
+        """dL/dy -> dL/dx, through the layers in reverse order (the chain rule); fills every layer's grads.
+
+        Returns None when ``input_grad`` is False: the walk stops at the first layer with parameters.
+        """
         # BEGIN SOLUTION model.backward
         # HINT: walk the layers from last to first, feeding each backward the gradient the next one returned.
         for layer in reversed(self.children.values()):
             grad_y = layer.backward(grad_y)
+            if grad_y is None:  # this layer was told nobody reads dL/dx (input_grad): nothing flows further
+                break
         return grad_y
         # END SOLUTION
+
+    @property
+    def input_grad(self) -> bool:  # type: ignore[override]
+        """Whether backward must return dL/dx. Setting False passes it on to the first child with parameters.
+
+        The children before that one hold no parameters, so backward need not reach them; the children
+        after it must still return their dL/dx, which the layers before them read.
+        """
+        return self._input_grad
+
+    @input_grad.setter
+    def input_grad(self, needed: bool) -> None:
+        self._input_grad = bool(needed)
+        first = next((child for child in self.children.values() if child.params), None)
+        for child in self.children.values():
+            child.input_grad = self._input_grad or child is not first
 
     def _named_leaves(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
         """(path, layer) for every non-container layer below this one, depth first, in order."""
@@ -124,7 +146,7 @@ class Container(Layer):
         ]
 
     def aux_loss(self) -> float:
-        return float(sum(layer.aux_loss() for _, layer in self._named_leaves() if hasattr(layer, "aux_loss")))
+        return float(sum(layer.aux_loss() for layer in self._aux_layers))
 
     def train(self, mode: bool = True) -> Container:
         self.training = bool(mode)
@@ -159,6 +181,12 @@ class Container(Layer):
                 raise ValueError(f"{where}: layer {layer!r} appears twice; use a separate layer for each place")
             seen.add(id(layer))
             entries.extend((f"{path}.{k}", layer, k) for k in layer.params)
+        # Only leaves that override aux_loss can add a term: the training loop asks these alone, every step.
+        self._aux_layers = [
+            layer
+            for _, layer in self._named_leaves()
+            if getattr(type(layer), "aux_loss", Layer.aux_loss) is not Layer.aux_loss
+        ]
         dtypes = {layer.params[k].dtype for _, layer, k in entries}
         if len(dtypes) > 1:
             raise TypeError(f"{where}: all layers must share one dtype, got {sorted(map(str, dtypes))}")

@@ -7,8 +7,10 @@ One step is the whole data flow of backpropagation::
     model.backward(loss.backward())            dL/dpred, then every layer's grads
     optimizer.step(model)                      parameters updated in place
 
-Each epoch shuffles the rows once (one permutation, one copy) and then takes contiguous slices, which are
-views: no copy per batch.
+Each epoch draws one permutation of the rows. Without shuffling a batch is a contiguous slice (a view);
+with it, the batch's rows are gathered into buffers allocated once, so no step allocates a batch and the
+data set is never copied whole. Nobody reads dL/dX of the data, so ``fit`` sets ``model.input_grad = False``
+and the first Dense skips that product (see the layer protocol in ``layers.py``).
 
 Divergence: the loop runs with NumPy's floating-point errors raising, and each step first copies what the
 optimizer writes (``_Undo``), so an overflow or a NaN stops training with ``TrainingDiverged`` and leaves the
@@ -153,6 +155,38 @@ def _running_mean(mean: float, count: float, value: float, n: float) -> tuple[fl
 
 def _batches(n: int, batch_size: int) -> range:
     return range(0, n, batch_size)
+
+
+class _Minibatches:
+    """The rows of (X, y, mask) batch by batch: slices (views) in order, or gathered into reused buffers.
+
+    ``arrays`` holds X, y and mask (or None); when y is X (an autoencoder) its rows are gathered once.
+    """
+
+    def __init__(self, arrays: tuple[np.ndarray, np.ndarray, np.ndarray | None], batch_size: int) -> None:
+        self.arrays = arrays
+        self.batch_size = batch_size
+        self._buffers: list[np.ndarray | None] | None = None
+
+    def __call__(self, start: int, order: np.ndarray | None) -> list[np.ndarray | None]:
+        """The batch of rows ``start : start + batch_size``, taken from ``order`` when given."""
+        stop = start + self.batch_size
+        if order is None:
+            return [None if a is None else a[start:stop] for a in self.arrays]
+        rows = order[start:stop]
+        if self._buffers is None:
+            self._buffers = [
+                None if a is None else np.empty((self.batch_size, *a.shape[1:]), a.dtype) for a in self.arrays
+            ]
+        batch: list[np.ndarray | None] = []
+        for k, (a, buffer) in enumerate(zip(self.arrays, self._buffers, strict=True)):
+            if a is None or buffer is None:
+                batch.append(None)
+            elif k == 1 and a is self.arrays[0]:
+                batch.append(batch[0])  # y is X: same rows, already gathered
+            else:  # same as a[rows], into the buffer; mode="clip" avoids np.take's extra copy (rows are valid)
+                batch.append(a.take(rows, axis=0, out=buffer[: len(rows)], mode="clip"))
+        return batch
 
 
 def _nonfinite_parameter(model: Any, which: int) -> str | None:
@@ -317,28 +351,23 @@ def fit(
     history = History()
     for callback in callbacks:
         getattr(callback, "on_train_begin", lambda m: None)(model)
-    was_training = model.training
+    was_training, input_grad = model.training, getattr(model, "input_grad", True)
     model.train()
+    model.input_grad = False  # nobody reads dL/dX of the data
+    minibatches = _Minibatches((X, y, mask), batch_size)
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            if shuffle:
-                order = rng.permutation(n)
-                Xe, ye, me = X[order], y[order], None if mask is None else mask[order]
-            else:
-                Xe, ye, me = X, y, mask
+            order = rng.permutation(n) if shuffle else None
             mean = count = 0.0
             # X, y and mask were validated once above. An overflow inside raises FloatingPointError, which
             # _train_step reports as TrainingDiverged (naming epoch and batch) instead of a RuntimeWarning.
             with trusted(), np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
                 for batch, i in enumerate(_batches(n, batch_size), start=1):
-                    mb = None if me is None else me[i : i + batch_size]
+                    xb, yb, mb = minibatches(i, order)
                     if mb is not None and not mb.any():
                         continue  # no observed entry in this batch: nothing to learn from
-                    value = _train_step(
-                        model, loss_fn, opt, undo, Xe[i : i + batch_size], ye[i : i + batch_size], mb,
-                        f"{where}: epoch {epoch}, batch {batch}",
-                    )  # fmt: skip
+                    value = _train_step(model, loss_fn, opt, undo, xb, yb, mb, f"{where}: epoch {epoch}, batch {batch}")
                     mean, count = _running_mean(mean, count, value, loss_fn.cache["n"])
             logs = {"loss": mean}
             if val is not None:
@@ -355,6 +384,7 @@ def fit(
                 break
     finally:
         model.train(was_training)
+        model.input_grad = input_grad
     for callback in callbacks:
         getattr(callback, "on_train_end", lambda m: None)(model)
     return history

@@ -226,11 +226,11 @@ def test_an_interrupted_per_parameter_update_is_undone(monkeypatch: pytest.Monke
     before = [p.copy() for _, p, _ in model.parameters()]
     update, calls = ae.Adam._update, []
 
-    def interrupted(self, p, g, state):  # Ctrl-C after the first parameter of the first step is updated
+    def interrupted(self, p, g, state, work):  # Ctrl-C after the first parameter of the first step is updated
         calls.append(1)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        update(self, p, g, state)
+        update(self, p, g, state, work)
 
     monkeypatch.setattr(ae.Adam, "_update", interrupted)
     with pytest.raises(KeyboardInterrupt):

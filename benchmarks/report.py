@@ -1,0 +1,151 @@
+"""The Markdown table and the scaling figure, from the JSON that ``benchmarks.run`` collects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _t(summary: dict[str, float] | None) -> str:
+    if summary is None:
+        return "–"
+    return f"{_s(summary['median'])} ({_s(summary['min'])}–{_s(summary['max'])})"
+
+
+def _s(seconds: float) -> str:
+    return f"{1000 * seconds:.3g} ms" if seconds < 1 else f"{seconds:.3g} s"
+
+
+def _r(summary: dict[str, float] | None) -> str:
+    if summary is None:
+        return "–"
+    return f"{summary['median']:.3g} ({summary['min']:.3g}–{summary['max']:.3g})"
+
+
+def _percent(summary: dict[str, float]) -> str:
+    return f"{100 * summary['median']:.0f}% ({100 * summary['min']:.0f}–{100 * summary['max']:.0f}%)"
+
+
+def short_table(results: dict[str, Any]) -> str:
+    """The README's table: per case and dtype, ours, ours/PyTorch and % of the GEMM limit at each thread count."""
+    threads = [block["threads"] for block in results["workers"]]
+    head = "| case | dtype | " + " | ".join(f"{t} thr: ours | ours/PyTorch | % of limit" for t in threads) + " |"
+    lines = [head, "|---|---|" + "---|---|---|" * len(threads)]
+    rows: dict[tuple[str, str], list[str]] = {}
+    for block in results["workers"]:
+        for run in block["runs"]:
+            ratio = run["ratio_ours_over"].get("pytorch")
+            cells = rows.setdefault((run["case"], run["dtype"]), [])
+            cells += [
+                _s(run["times_s"]["autoencoder_np"]["median"]),
+                "–" if ratio is None else f"{ratio['median']:.2f}",
+                f"{100 * run['fraction_of_limit']['median']:.0f}%",
+            ]
+    lines += [f"| {case} | {dtype} | " + " | ".join(cells) + " |" for (case, dtype), cells in rows.items()]
+    return "\n".join(lines) + "\n"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """One table row per case, dtype and thread count; then overhead, dtype ratio, memory and machine lines."""
+    lines = [
+        short_table(results),
+        "| case | dtype | threads | autoencoder_np | PyTorch | ours/PyTorch | ours/sklearn | ours/Keras "
+        "| % of GEMM limit | same loss as PyTorch | other load (cores) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for block in results["workers"]:
+        for run in block["runs"]:
+            ratios = run["ratio_ours_over"]
+            check = run.get("same_loss_check")
+            same = "–" if check is None else f"{'yes' if check['same'] else 'NO'} ({check['rel_diff']:.1e})"
+            other = run["load"].get("other_cores_busy")
+            lines.append(
+                f"| {run['case']} | {run['dtype']} | {block['threads']} | {_t(run['times_s']['autoencoder_np'])} "
+                f"| {_t(run['times_s'].get('pytorch'))} | {_r(ratios.get('pytorch'))} | {_r(ratios.get('sklearn'))} "
+                f"| {_r(ratios.get('keras'))} | {_percent(run['fraction_of_limit'])} | {same} "
+                f"| {'–' if other is None else f'{other:.2f}'} |"
+            )
+    lines += ["", "Times: median (min–max) of the interleaved repetitions; ratios: median (min–max) round by round."]
+    lines += _overheads(results) + _dtype_speedups(results) + _memory(results) + _machine(results)
+    return "\n".join(lines) + "\n"
+
+
+def _overheads(results: dict[str, Any]) -> list[str]:
+    out = ["", "fit-loop overhead over the summed layer forward/backward, loss and optimizer calls (float32):"]
+    for block in results["workers"]:
+        for run in block["runs"]:
+            if "fit_overhead" in run:
+                o = run["fit_overhead"]["overhead"]
+                out.append(f"- {run['case']}, {block['threads']} thread(s): {100 * o['median']:.1f}% "
+                           f"({100 * o['min']:.1f}–{100 * o['max']:.1f}%)")  # fmt: skip
+    return out
+
+
+def _dtype_speedups(results: dict[str, Any]) -> list[str]:
+    out = ["", "float64 time / float32 time of autoencoder_np (medians):"]
+    for block in results["workers"]:
+        by_key = {(r["case"], r["dtype"]): r["times_s"]["autoencoder_np"]["median"] for r in block["runs"]}
+        for (case, dtype), t32 in by_key.items():
+            if dtype == "float32" and (case, "float64") in by_key:
+                out.append(f"- {case}, {block['threads']} thread(s): {by_key[(case, 'float64')] / t32:.2f}×")
+    return out
+
+
+def _memory(results: dict[str, Any]) -> list[str]:
+    out = ["", "Peak memory of one case-3 epoch in a fresh process (growth of the resident set over the data):"]
+    for m in results.get("memory", []):
+        if "error" in m:
+            out.append(f"- {m['impl']}: {m['error']}")
+            continue
+        grew, held = m["growth"] / 2**20, m["held_total"] / 2**20
+        out.append(
+            f"- {m['impl']} {m['dtype']}: grew {grew:.0f} MiB for {held:.0f} MiB held "
+            f"(parameters, gradients, Adam m and v, one batch's activations): {m['growth_over_held']:.2f}× "
+            f"({m['growth_over_held_without_gradients']:.2f}× if gradients are not counted as held)"
+        )
+    return out
+
+
+def _machine(results: dict[str, Any]) -> list[str]:
+    facts = results["workers"][0]["machine"] if results["workers"] else {}
+    blas = facts.get("blas", {})
+    blas = f"{blas.get('name')} {blas.get('version')}" if isinstance(blas, dict) else str(blas)
+    pools = facts.get("threadpools", [])
+    kernels = {f"{p.get('internal_api')} {p.get('architecture') or ''}".strip() for p in pools if isinstance(p, dict)}
+    return [
+        "",
+        f"Machine: {facts.get('cpu')}, {facts.get('cores')} cores; NumPy {facts.get('numpy')} with {blas} "
+        f"(thread pools: {', '.join(sorted(kernels)) or 'unknown: no threadpoolctl'}); "
+        f"PyTorch {facts.get('torch', {}).get('version', '–')}; scikit-learn {facts.get('sklearn', '–')}; "
+        f"Keras {facts.get('keras', {}).get('version', '–')} ({facts.get('keras', {}).get('backend', '–')} backend); "
+        f"load average at start {results.get('loadavg_start')}.",
+    ]
+
+
+def scaling_figure(results: dict[str, Any], path: str) -> str | None:
+    """Epoch time against the number of items, per thread count and dtype; returns the path or None."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    blocks = [b for b in results["workers"] if any(r["items"] for r in b["runs"])]
+    if not blocks:
+        return None
+    fig, axes = plt.subplots(1, len(blocks), figsize=(5.5 * len(blocks), 4), squeeze=False)
+    for ax, block in zip(axes[0], blocks, strict=True):
+        for dtype, style in (("float32", "-"), ("float64", "--")):
+            runs = sorted((r for r in block["runs"] if r["items"] and r["dtype"] == dtype), key=lambda r: r["items"])
+            items = [r["items"] for r in runs]
+            for name, marker in (("autoencoder_np", "o"), ("pytorch", "s")):
+                if runs and name in runs[0]["times_s"]:
+                    ax.plot(items, [r["times_s"][name]["median"] for r in runs], style, marker=marker,
+                            label=f"{name} {dtype}")  # fmt: skip
+            limits = [r["gemm_limit"]["seconds"]["median"] for r in runs]
+            ax.plot(items, limits, style, color="grey", label=f"GEMM limit {dtype}")
+        ax.set(xscale="log", yscale="log", xlabel="items", ylabel="seconds per epoch",
+               title=f"Mult-DAE epoch, {block['threads']} thread(s)")  # fmt: skip
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
