@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "autoencoder_np.demo",
         "train the founding 10→5→10 autoencoder, check its gradients, plot the loss",
     ),
+    "recsys": ("autoencoder_np.recsys.cli", "recommenders: evaluate over seeds, recommend for a user, cold start"),
 }
 
 

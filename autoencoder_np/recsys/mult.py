@@ -46,7 +46,7 @@ class MultDAE(NeuralTraining, Recommender):
         l2, lr, epochs, batch_size, patience, seed, dtype, verbose: see :class:`NeuralTraining`.
     """
 
-    param_grid: ClassVar[dict[str, tuple[Any, ...]]] = {"l2": (0.0, 1e-4)}
+    param_grid: ClassVar[dict[str, tuple[Any, ...]]] = {"l2": (0.0, 0.01)}
 
     def __init__(
         self,
