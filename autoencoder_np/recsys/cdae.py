@@ -86,15 +86,18 @@ class CDAE(NeuralTraining, Recommender):
         p = np.minimum(1.0, self.negatives * n_pos / np.maximum(x.shape[1] - n_pos, 1))
         return (positive | (rng.random(x.shape) < p)).astype(x.dtype)
 
+    def _build(self, n_users: int, n_items: int, rng: np.random.Generator) -> Autoencoder:
+        """Dropout ─ Dense(I, H) ─ UserNode ─ | Sigmoid ─ Dense(H, I) (logits); keeps the node as ``node_``."""
+        self.node_ = UserNode(n_users, self.hidden, rng=rng, dtype=self.dtype)
+        encoder = Sequential([Dropout(self.dropout, rng=rng), self._dense(n_items, self.hidden, rng), self.node_])
+        return Autoencoder(encoder, Sequential([Sigmoid(), self._dense(self.hidden, n_items, rng)]))
+
     def fit(self, train: np.ndarray, validation: Any = None) -> CDAE:
         """train: (n_users, n_items) 0/1; validation: a FoldIn for choosing the epoch by NDCG@100."""
         where = "CDAE.fit"
         X = self._check_train(train, where).astype(self.dtype)
         rng = np.random.default_rng(self.seed)
-        self.node_ = UserNode(X.shape[0], self.hidden, rng=rng, dtype=self.dtype)
-        encoder = Sequential([Dropout(self.dropout, rng=rng), self._dense(X.shape[1], self.hidden, rng), self.node_])
-        decoder = Sequential([Sigmoid(), self._dense(self.hidden, X.shape[1], rng)])
-        self.network_ = Autoencoder(encoder, decoder)
+        self.network_ = self._build(X.shape[0], X.shape[1], rng)
         monitor = None
         if validation is not None:
             monitor = self._monitor(fold_in_ndcg(self.score, validation), "ndcg@100", higher_is_better=True)
