@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .layers import Layer
-from .validation import check_float
+from .validation import check_float, lookup
 
 
 class ReLU(Layer):
@@ -136,8 +136,4 @@ ACTIVATIONS: dict[str, type[Layer]] = {
 
 def get(activation: str | Layer) -> Layer:
     """A new activation layer by name (``"relu"``, ``"sigmoid"``, …), or a layer instance unchanged."""
-    if isinstance(activation, Layer):
-        return activation
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)} or a Layer, got {activation!r}")
-    return ACTIVATIONS[activation]()
+    return lookup(activation, ACTIVATIONS, Layer, "activation")

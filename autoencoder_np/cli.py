@@ -1,14 +1,18 @@
 """The command line: ``python -m autoencoder_np <command>`` (also installed as ``autoencoder-np``).
 
 Each command lives in its own module, which provides ``add_arguments(parser)`` and ``run(args) -> int``;
-register it in ``COMMANDS``. Bad input (ValueError, TypeError, OSError) ends with one line on stderr and
-exit status 2; ``--debug`` shows the traceback instead.
+register it in ``COMMANDS``. Every command module is imported to build the parser, so it imports heavy
+modules (matplotlib via ``plotting``) inside ``run``, keeping ``--help`` and every command fast to start.
+
+Bad input (ValueError, TypeError, OSError) ends with one line on stderr and exit status 2; ``--debug``
+shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -18,6 +22,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "autoencoder_np.demo",
         "train the founding 10→5→10 autoencoder, check its gradients, plot the loss",
     ),
+    "gradcheck": (
+        "autoencoder_np.gradcheck_cli",
+        "check backward passes against finite differences and explain failures",
+    ),
+    "lessons": ("autoencoder_np.lesson", "list the step-through lessons, or run one: lessons run 3 [--step] [--fast]"),
     "recsys": ("autoencoder_np.recsys.cli", "recommenders: evaluate over seeds, recommend for a user, cold start"),
 }
 
@@ -42,6 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(importlib.import_module(args.module).run(args))
+    except BrokenPipeError:
+        # The reader closed the pipe (``… | head``): stop quietly, as Unix tools do, and keep Python from
+        # complaining again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
     except (ValueError, TypeError, OSError) as err:
         if args.debug:
             raise

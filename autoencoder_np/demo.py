@@ -15,7 +15,6 @@ from .gradcheck import check_model
 from .losses import MSELoss
 from .model import Autoencoder
 from .optimizers import Adam
-from .plotting import save_loss_curve
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"final loss (MSE on all of X): {final:.6f} after {args.epochs} epochs in {seconds:.2f} s")
     report = check_model(model, X[:8], MSELoss())
     print(report.summary())
+    from .plotting import save_loss_curve  # matplotlib loads here, not when the CLI parser is built
+
     path = save_loss_curve(
         history,
         args.out / "loss_curve.png",

@@ -126,8 +126,13 @@ class Layer:
             raise ValueError(f"{self!r}.backward: called before forward (nothing cached)") from None
 
     def _elementwise_input(self, x: Any) -> np.ndarray:
-        """Validate the x of a shape-preserving layer and cache it as ``cache["x"]``."""
-        x = as_array(x, "x", f"{self!r}.forward")
+        """Validate the x of a shape-preserving layer and cache it as ``cache["x"]``.
+
+        Complex x is accepted, as a complex128 Dense accepts it: the complex-step gradient check runs
+        whole models in complex128 (see ``validation.LAYER_DTYPES``).
+        """
+        complex_dtype = np.dtype(np.complex128) if isinstance(x, np.ndarray) and x.dtype.kind == "c" else None
+        x = as_array(x, "x", f"{self!r}.forward", dtype=complex_dtype)
         self.cache["x"] = x
         return x
 

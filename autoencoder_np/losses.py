@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import as_array, check_same_shape
+from .validation import as_array, check_same_shape, lookup
 
 
 class Loss:
@@ -223,8 +223,4 @@ LOSSES: dict[str, type[Loss]] = {
 
 def get(loss: str | Loss) -> Loss:
     """A new loss by name (``"mse"``, ``"bce"``, ``"bce_logits"``, ``"multinomial"``), or an instance unchanged."""
-    if isinstance(loss, Loss):
-        return loss
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {sorted(LOSSES)} or a Loss instance, got {loss!r}")
-    return LOSSES[loss]()
+    return lookup(loss, LOSSES, Loss, "loss")

@@ -30,7 +30,6 @@ from . import activations, training
 from .layers import Dense, Dropout, GaussianNoise, Layer, ParamDict
 from .losses import Loss
 from .optimizers import Optimizer
-from .training import History
 from .validation import as_array, check_float, check_int
 
 
@@ -54,7 +53,7 @@ class FlatParameters:
 _PROTOCOL = ("params", "grads", "forward", "backward")
 
 
-def _check_layer(layer: Any, where: str) -> None:
+def _require_layer(layer: Any, where: str) -> None:
     missing = [name for name in _PROTOCOL if not hasattr(layer, name)]
     if missing:
         raise TypeError(
@@ -72,7 +71,7 @@ class Container(Layer):
         if not children:
             raise ValueError(f"{where}: needs at least one layer, got none")
         for child in children.values():
-            _check_layer(child, where)
+            _require_layer(child, where)
         self.children = children
         self.cache: dict[str, np.ndarray] = {}
         self.training = True
@@ -112,21 +111,22 @@ class Container(Layer):
                 yield child
                 yield from child._containers()
 
+    def _gather(self, store: str) -> ParamDict:
+        """The leaves' ``params`` or ``grads`` in one dict named "path.key" (the very same arrays)."""
+        return ParamDict(
+            f"{self!r}.{store}",
+            [(f"{path}.{k}", v) for path, layer in self._named_leaves() for k, v in getattr(layer, store).items()],
+        )
+
     @property
     def params(self) -> ParamDict:  # type: ignore[override]
         """Every parameter below this model, named "path.key"; the same arrays the layers hold."""
-        return ParamDict(
-            f"{self!r}.params",
-            [(f"{path}.{k}", v) for path, layer in self._named_leaves() for k, v in layer.params.items()],
-        )
+        return self._gather("params")
 
     @property
     def grads(self) -> ParamDict:  # type: ignore[override]
         """Every gradient below this model, named like ``params``."""
-        return ParamDict(
-            f"{self!r}.grads",
-            [(f"{path}.{k}", v) for path, layer in self._named_leaves() for k, v in layer.grads.items()],
-        )
+        return self._gather("grads")
 
     def parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
         return [
@@ -200,64 +200,9 @@ class Container(Layer):
         """The target when ``y`` is None: a plain model has none (an Autoencoder reconstructs X)."""
         raise ValueError(f"{where}: y is required for a {type(self).__name__} (only an Autoencoder defaults to y = X)")
 
-    def fit(
-        self,
-        X: np.ndarray,
-        y: np.ndarray | None = None,
-        *,
-        mask: np.ndarray | None = None,
-        epochs: int = 1,
-        batch_size: int = 32,
-        optimizer: Optimizer | str | None = None,
-        loss: Loss | str | None = None,
-        shuffle: bool = True,
-        seed: int | np.random.Generator | None = None,
-        validation_data: Any = None,
-        verbose: int = 1,
-        every: int = 1,
-        callbacks: Sequence[Any] = (),
-    ) -> History:
-        """Train on (X, y) in minibatches; returns the per-epoch :class:`~autoencoder_np.training.History`.
-
-        Args:
-            X: (n, in_features) inputs.
-            y: (n, out_features) targets; None for an Autoencoder means y = X (reconstruction).
-            mask: optional (n, out_features) weights for the loss (1 = observed, 0 = ignored).
-            epochs: passes over the data, ≥ 1.
-            batch_size: rows per gradient step, 1 ≤ batch_size ≤ n.
-            optimizer: an Optimizer, "adam" or "sgd"; default: the one from the last fit, else Adam(lr=1e-3).
-            loss: a Loss or a name ("mse", "bce", "bce_logits", "multinomial"); default: the last one, else MSE.
-            shuffle: shuffle the rows every epoch; False keeps them in order (reproducible step by step).
-            seed: seed or Generator for the shuffling.
-            validation_data: X_val, or a tuple (X_val, y_val) or (X_val, y_val, mask_val); adds "val_loss".
-            verbose: 0 silent, 1 one line per epoch (every ``every`` epochs, and the last).
-            every: print every k-th epoch.
-            callbacks: objects with optional ``on_train_begin(model)``, ``on_epoch_end(epoch, logs, model)``
-                (return True to stop) and ``on_train_end(model)``, e.g. :class:`EarlyStopping`.
-
-        Raises:
-            TrainingDiverged: the loss, a gradient or a parameter became NaN or inf (names epoch and batch).
-        """
-        return training.fit(
-            self, X, y, mask=mask, epochs=epochs, batch_size=batch_size, optimizer=optimizer, loss=loss,
-            shuffle=shuffle, seed=seed, validation_data=validation_data, verbose=verbose, every=every,
-            callbacks=callbacks,
-        )  # fmt: skip
-
-    def evaluate(
-        self,
-        X: np.ndarray,
-        y: np.ndarray | None = None,
-        *,
-        mask: np.ndarray | None = None,
-        loss: Loss | str | None = None,
-        batch_size: int = 1024,
-    ) -> float:
-        """The loss on (X, y) in inference mode, exactly as one big batch gives it (computed in batches).
-
-        ``loss`` defaults to the one of the last fit, else MSE. y = None means y = X for an Autoencoder.
-        """
-        return training.evaluate(self, X, y, mask=mask, loss=loss, batch_size=batch_size)
+    # The training loop lives in training.py; as methods, ``model.fit(X, ...)`` is ``training.fit(model, X, ...)``.
+    fit = training.fit
+    evaluate = training.evaluate
 
     def predict(self, X: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
         """X: (n, in_features) -> the model's output (n, out_features), in inference mode, batched."""

@@ -12,11 +12,13 @@ once over the whole buffer (a handful of NumPy calls per step instead of a handf
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .validation import check_float
+from .validation import check_float, lookup
 
 
 class Optimizer:
@@ -182,15 +184,9 @@ class Adam(Optimizer):
         # END SOLUTION
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam}
+OPTIMIZERS: dict[str, Callable[[], Optimizer]] = {"sgd": functools.partial(SGD, lr=0.01), "adam": Adam}
 
 
 def get(optimizer: str | Optimizer) -> Optimizer:
     """An optimizer by name with its default settings (``"adam"``; ``"sgd"`` uses lr=0.01), or an instance."""
-    if isinstance(optimizer, Optimizer):
-        return optimizer
-    if optimizer == "adam":
-        return Adam()
-    if optimizer == "sgd":
-        return SGD(lr=0.01)
-    raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer instance, got {optimizer!r}")
+    return lookup(optimizer, OPTIMIZERS, Optimizer, "optimizer")

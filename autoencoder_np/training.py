@@ -185,11 +185,31 @@ def fit(
     every: int = 1,
     callbacks: Sequence[Any] = (),
 ) -> History:
-    """Train ``model`` (a Sequential or Autoencoder) by minibatch gradient descent.
+    """Train ``model`` (a Sequential or Autoencoder) on (X, y) in minibatches; returns the per-epoch History.
 
-    The arguments are those of ``Sequential.fit``, which documents them. The epoch loss is the exact mean
-    of the loss over the epoch's entries (each batch weighted by its number of observed entries), plus
-    any auxiliary loss the layers add.
+    Called as ``model.fit(X, ...)``.
+
+    Args:
+        X: (n, in_features) inputs.
+        y: (n, out_features) targets; None for an Autoencoder means y = X (reconstruction).
+        mask: optional (n, out_features) weights for the loss (1 = observed, 0 = ignored).
+        epochs: passes over the data, ≥ 1.
+        batch_size: rows per gradient step, 1 ≤ batch_size ≤ n.
+        optimizer: an Optimizer, "adam" or "sgd"; default: the one from the last fit, else Adam(lr=1e-3).
+        loss: a Loss or a name ("mse", "bce", "bce_logits", "multinomial"); default: the last one, else MSE.
+        shuffle: shuffle the rows every epoch; False keeps them in order (reproducible step by step).
+        seed: seed or Generator for the shuffling.
+        validation_data: X_val, or a tuple (X_val, y_val) or (X_val, y_val, mask_val); adds "val_loss".
+        verbose: 0 silent, 1 one line per epoch (every ``every`` epochs, and the first and last).
+        every: print every k-th epoch.
+        callbacks: objects with optional ``on_train_begin(model)``, ``on_epoch_end(epoch, logs, model)``
+            (return True to stop) and ``on_train_end(model)``, e.g. :class:`EarlyStopping`.
+
+    The epoch loss is the exact mean of the loss over the epoch's entries (each batch weighted by its number
+    of observed entries), plus any auxiliary loss the layers add.
+
+    Raises:
+        TrainingDiverged: the loss, a gradient or a parameter became NaN or inf (names epoch and batch).
     """
     where = f"{type(model).__name__}.fit"
     X, y, mask = _prepare(model, X, y, mask, where)
@@ -267,7 +287,11 @@ def evaluate(
     loss: losses.Loss | str | None = None,
     batch_size: int = 1024,
 ) -> float:
-    """The loss of ``model`` on (X, y) in inference mode: (Σ_batches L_b · n_b) / Σ n_b, n_b its entries."""
+    """The loss of ``model`` on (X, y) in inference mode, exactly as one big batch gives it; ``model.evaluate``.
+
+    Computed in batches as (Σ_b L_b · n_b) / Σ_b n_b, n_b the entries of batch b. ``loss`` defaults to the
+    one of the last fit, else MSE; y = None means y = X for an Autoencoder.
+    """
     where = f"{type(model).__name__}.evaluate"
     X, y, mask = _prepare(model, X, y, mask, where)
     batch_size = check_int(batch_size, "batch_size", where)

@@ -88,6 +88,15 @@ def as_array(
     return x
 
 
+def lookup(value: Any, registry: dict[str, Any], base: type, what: str) -> Any:
+    """``value`` if it is a ``base`` instance, else a new object from ``registry[value]()``, else a clear error."""
+    if isinstance(value, base):
+        return value
+    if not isinstance(value, str) or value not in registry:
+        raise ValueError(f"{what} must be one of {sorted(registry)} or an instance of {base.__name__}, got {value!r}")
+    return registry[value]()
+
+
 def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], where: str) -> None:
     """Raise ValueError unless ``a`` and ``b`` have the same shape."""
     if a.shape != b.shape:

@@ -54,3 +54,17 @@ def test_unknown_command_is_a_usage_error() -> None:
 
 def test_main_returns_the_exit_status(tmp_path: Path) -> None:
     assert main(["demo", "--epochs", "1", "--out", str(tmp_path)]) == 0
+
+
+def test_a_closed_pipe_stops_quietly() -> None:
+    # `autoencoder-np lessons | head -1`: the reader goes away after one line.
+    with subprocess.Popen(
+        [sys.executable, "-m", "autoencoder_np", "demo", "--epochs", "2000", "--every", "1", "--out", "/dev/null/x"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+    ) as proc:  # fmt: skip
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        proc.stdout.close()
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+        assert proc.wait(timeout=120) == 141
+    assert stderr == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from broken_layers import MissingBiasSum, NeverWritesGrads, SignError
 from helpers import seeds, uniform
 from hypothesis import given
 
@@ -35,23 +36,6 @@ def test_rel_error_and_bands() -> None:
     assert [gc.band(e) for e in (1e-1, 1e-3, 1e-5, 1e-9, np.nan)] == [
         "probably wrong", "uncomfortable", "fine with kinks", "good", "probably wrong",
     ]  # fmt: skip
-
-
-class MissingBiasSum(ae.Dense):
-    def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        grad_x = super().backward(grad_y)
-        self.grads["b"] = grad_y[0]  # the sum over the batch is missing
-        return grad_x
-
-
-class NeverWritesGrads(ae.Dense):
-    def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        return grad_y @ self.params["W"].T
-
-
-class SignError(ae.Sigmoid):
-    def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        return -super().backward(grad_y)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,304 @@
+"""The lessons: their catalogue, the kit every lesson script shares, and the ``lessons`` command.
+
+A lesson is a plain script ``lessons/NN_topic.py`` in the "percent" cell format (``# %%`` cells), so it runs
+as a script and opens as a notebook in Jupyter (jupytext) or VS Code. It begins with::
+
+    lesson = Lesson("03_activations")
+
+which reads the command line (ignored inside a notebook, where the defaults hold)::
+
+    --step      pause after each step until Enter; q or end of input quits cleanly (exit 0)
+    --fast      less data and fewer epochs (CI runs every lesson this way)
+    --out DIR   where the figures go (default lesson_output/03_activations/)
+
+``lesson.step(title)`` prints a step's heading; ``lesson.pick(full=..., fast=...)`` chooses a size;
+``lesson.save(fig, "name.png")`` writes a figure the catalogue promises; the lesson ends with
+``lesson.check(claim, passed, detail)`` (or ``lesson.check_gradients(claim, report)``) lines and
+``lesson.finish()``, which exits 1 when a check failed, so a broken library breaks the lesson in CI.
+A lesson also sets NumPy's print options (4 digits, no scientific notation for small arrays) for its script.
+
+``python -m autoencoder_np lessons`` lists the catalogue; ``lessons run 3 [--step] [--fast] [--out DIR]``
+runs one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TypeVar
+
+import numpy as np
+
+if TYPE_CHECKING:  # the CLI imports this module to build its parser: no matplotlib at import time
+    from matplotlib.figure import Figure
+
+    from .gradcheck_report import GradCheckReport
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LessonInfo:
+    """One entry of the catalogue.
+
+    ``minutes`` is the time a student needs to read, run and think it through (not the run time).
+    ``figures`` are the files the lesson promises to write into its output folder. A lesson with
+    ``waits_for`` set is not written yet: it names what it waits for.
+    """
+
+    number: int
+    topic: str
+    title: str
+    minutes: int
+    figures: tuple[str, ...] = ()
+    waits_for: str = ""
+
+    @property
+    def name(self) -> str:
+        """``03_activations``: the script's file name without ``.py``, and its output folder's name."""
+        return f"{self.number:02d}_{self.topic}"
+
+    @property
+    def ready(self) -> bool:
+        return not self.waits_for
+
+
+_GRADCHECK = "the gradient-check command (issue 3)"
+_RECSYS = "the recommender models (issue 6)"
+
+#: The curriculum in teaching order. Each lesson assumes only what the lessons before it taught.
+CURRICULUM: tuple[LessonInfo, ...] = (
+    LessonInfo(
+        1, "founding_example", "The founding example as a Keras user writes it, then what fit does step by step",
+        25, ("loss_curve.png", "reconstructions.png"),
+    ),
+    LessonInfo(
+        2, "dense_layer", "A dense layer by hand: forward, backward derived on a 2×3 example, finite differences",
+        30, ("dense_gradcheck.png",),
+    ),
+    LessonInfo(
+        3, "activations", "Activations: ReLU, sigmoid, tanh, their derivatives, the kink and saturation",
+        20, ("activations.png", "gradient_by_depth.png"),
+    ),
+    LessonInfo(
+        4, "losses", "Losses: MSE, cross-entropy from probabilities and from logits, and float32",
+        25, ("loss_vs_logit.png", "bce_float32.png"),
+    ),
+    LessonInfo(
+        5, "backprop", "Backpropagation through the whole autoencoder, layer by layer, with the checker's table",
+        30, ("model_gradcheck.png",),
+    ),
+    LessonInfo(
+        6, "optimizers", "Optimizers: SGD, momentum and Adam (bias correction at t=1) on the same problems",
+        30, ("bowl_paths.png", "adam_bias_correction.png", "optimizers.png"),
+    ),
+    LessonInfo(
+        7, "gradient_checking", "Gradient checking itself: eps sweep, float32 vs float64, complex step, bands",
+        25, waits_for=_GRADCHECK,
+    ),
+    LessonInfo(
+        8, "autoencoder_vs_pca", "Autoencoder versus PCA: the linear AE spans the PCA subspace; nonlinear beats it",
+        30, ("linear_ae_vs_pca.png", "nonlinear_manifold.png"),
+    ),
+    LessonInfo(
+        9, "denoising_sparse", "Denoising and sparse autoencoders: corrupt the input, watch codes and outputs",
+        30, ("denoising.png", "codes.png", "decoder_weights.png"),
+    ),
+    LessonInfo(10, "recsys_explicit", "Recommenders I: AutoRec on explicit ratings, RMSE", 30, waits_for=_RECSYS),
+    LessonInfo(
+        11, "recsys_implicit", "Recommenders II: implicit feedback, Mult-DAE vs popularity and EASE", 30,
+        waits_for=_RECSYS,
+    ),
+    LessonInfo(12, "cold_start", "Cold start: fold in a new user; a new item from its features", 25, waits_for=_RECSYS),
+    LessonInfo(13, "scale", "Scale: epoch cost as users and items grow; float32; sparse input", 20, waits_for=_RECSYS),
+)  # fmt: skip
+
+
+def find(key: int | str) -> LessonInfo:
+    """The catalogue entry for a lesson number (3) or name ("03_activations")."""
+    for info in CURRICULUM:
+        if key in (info.number, info.name):
+            return info
+    numbers = ", ".join(str(info.number) for info in CURRICULUM)
+    raise ValueError(f"there is no lesson {key!r}; the lessons are numbered {numbers} (see: lessons)")
+
+
+def lessons_dir() -> Path:
+    """The ``lessons/`` folder of the checkout: next to the package, else below the current directory."""
+    for candidate in (Path(__file__).resolve().parent.parent / "lessons", Path.cwd() / "lessons"):
+        if (candidate / "README.md").is_file():
+            return candidate
+    raise FileNotFoundError(
+        "lessons/ not found: the lessons are scripts in the repository, next to the package; "
+        "run this from a checkout of the repository"
+    )
+
+
+def add_options(parser: argparse.ArgumentParser, default_out: str) -> None:
+    """The options every lesson takes (the lesson scripts and ``lessons run`` share them)."""
+    parser.add_argument("--step", action="store_true", help="pause after each step until Enter (q quits)")
+    parser.add_argument("--fast", action="store_true", help="less data and fewer epochs (what CI runs)")
+    parser.add_argument("--out", type=Path, default=None, help=f"folder for the figures (default {default_out})")
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel, whose command line is the kernel's, not the lesson's."""
+    return "ipykernel" in sys.modules
+
+
+class Lesson:
+    """The running lesson: its options, step headings, figures and self-checks.
+
+    Args:
+        name: the script's name, e.g. ``"03_activations"`` (must be in :data:`CURRICULUM`).
+        argv: the command-line arguments; default ``sys.argv[1:]``, or none inside a notebook.
+
+    The default output folder, ``lesson_output/<name>/``, is relative to the current directory.
+    """
+
+    def __init__(self, name: str, argv: Sequence[str] | None = None) -> None:
+        self.info = find(name)
+        self.notebook = argv is None and _in_notebook()
+        default_out = f"lesson_output/{self.info.name}"
+        parser = argparse.ArgumentParser(
+            prog=f"python lessons/{self.info.name}.py", description=f"Lesson {self.info.number}: {self.info.title}"
+        )
+        add_options(parser, default_out)
+        if argv is None:
+            argv = [] if self.notebook else sys.argv[1:]
+        args = parser.parse_args(argv)
+        self.step_mode: bool = args.step
+        self.fast: bool = args.fast
+        self.out: Path = args.out if args.out is not None else Path(default_out)
+        self.steps = 0
+        self.checks: list[tuple[str, bool]] = []
+        self._start = time.perf_counter()
+        np.set_printoptions(precision=4, suppress=True, linewidth=110)
+        mode = "fast (--fast: less data, fewer epochs)" if self.fast else "full (--fast runs a quick version)"
+        print(f"Lesson {self.info.number} · {self.info.title}")
+        stepping = "; --step: Enter after each step, q quits" if self.step_mode else ""
+        print(f"mode: {mode}; figures go to {self.out}/{stepping}")
+
+    def pick(self, *, full: T, fast: T) -> T:
+        """``fast`` under ``--fast``, else ``full``: ``epochs = lesson.pick(full=300, fast=60)``."""
+        return fast if self.fast else full
+
+    def step(self, title: str) -> None:
+        """Start the next step: pause first under ``--step`` (after the previous step), then print the heading."""
+        if self.steps and self.step_mode:
+            self.pause()
+        self.steps += 1
+        heading = f"── Step {self.steps} · {title} "
+        print(f"\n{heading}{'─' * max(3, 100 - len(heading))}", flush=True)
+
+    def pause(self) -> None:
+        """Wait for Enter; q, or the end of input, stops the lesson cleanly (exit status 0)."""
+        try:
+            answer = input(f"[step {self.steps} done] Enter: next step · q: quit > ")
+        except EOFError:
+            print()
+            self._stop("end of input")
+        if answer.strip().lower() in {"q", "quit", "exit"}:
+            self._stop("q")
+
+    def _stop(self, why: str) -> NoReturn:
+        print(f"Stopped after step {self.steps} ({why}). Run again without --step to go straight through.", flush=True)
+        raise SystemExit(0)
+
+    def save(self, fig: Figure, filename: str) -> Path:
+        """Write ``fig`` as ``out/filename`` (a figure the catalogue promises) and print where it went."""
+        if filename not in self.info.figures:
+            raise ValueError(
+                f"lesson {self.info.name}: figure {filename!r} is not among the figures the catalogue promises "
+                f"{self.info.figures}; add it to CURRICULUM in autoencoder_np/lesson.py"
+            )
+        path = self.out / filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110)
+        print(f"figure: {path}")
+        return path
+
+    def check(self, claim: str, passed: bool, detail: str = "") -> bool:
+        """Record and print one self-check; returns ``passed``."""
+        passed = bool(passed)
+        self.checks.append((claim, passed))
+        print(f"  [{'ok' if passed else 'FAILED'}] {claim}" + (f": {detail}" if detail else ""), flush=True)
+        return passed
+
+    def check_gradients(self, claim: str, report: GradCheckReport) -> bool:
+        """Record a gradient-check report as one self-check, with a short verdict as its detail."""
+        worst = report.max_rel_error
+        detail = "every difference within rounding noise" if worst == 0 else f"max relative error {worst:.1e}"
+        kinks = f", {report.n_kinks} kink(s) skipped" if report.n_kinks else ""
+        return self.check(claim, report.passed, detail + kinks)
+
+    def finish(self) -> None:
+        """Check that every promised figure exists, print the verdict, and exit 1 if any check failed.
+
+        Inside a notebook a failure raises AssertionError instead of exiting the kernel.
+        """
+        missing = [name for name in self.info.figures if not (self.out / name).is_file()]
+        self.check(
+            "every promised figure was written",
+            not missing,
+            f"missing {missing}" if missing else ", ".join(self.info.figures) or "(none promised)",
+        )
+        failed = [claim for claim, passed in self.checks if not passed]
+        seconds = time.perf_counter() - self._start
+        if failed:
+            message = (
+                f"{len(failed)} of {len(self.checks)} self-checks FAILED ({'; '.join(failed)}). "
+                "The library (or your change to it) does not behave as this lesson teaches."
+            )
+            print(f"\n{message}", flush=True)
+            if self.notebook:
+                raise AssertionError(message)
+            raise SystemExit(1)
+        later = [info for info in CURRICULUM if info.number > self.info.number and info.ready]
+        after = f" Next: python lessons/{later[0].name}.py" if later else " That was the last lesson written so far."
+        print(f"\nAll {len(self.checks)} self-checks passed in {seconds:.1f} s.{after}", flush=True)
+        if not self.notebook:
+            raise SystemExit(0)
+
+
+# The ``lessons`` command ----------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="action")
+    actions.add_parser("list", help="list the lessons (the default)", description="list the lessons")
+    run = actions.add_parser("run", help="run one lesson: lessons run 3 [--step] [--fast] [--out DIR]")
+    run.add_argument("number", type=int, help="the lesson's number")
+    add_options(run, "lesson_output/NN_topic/")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "run":
+        return _run_lesson(args)
+    width = max(len(info.name) for info in CURRICULUM) + len("lessons/.py")
+    print(f"{'#':>2}  {'script':<{width}}  {'time':>6}  what you learn")
+    for info in CURRICULUM:
+        script = f"lessons/{info.name}.py" if info.ready else "(coming)"
+        minutes = f"{info.minutes} min" if info.ready else ""
+        waits = "" if info.ready else f" [waits for {info.waits_for}]"
+        print(f"{info.number:>2}  {script:<{width}}  {minutes:>6}  {info.title}{waits}")
+    print("\nRun one: python -m autoencoder_np lessons run 1 [--step] [--fast] [--out DIR]")
+    print("     or: python lessons/01_founding_example.py [--step] [--fast] [--out DIR]")
+    return 0
+
+
+def _run_lesson(args: argparse.Namespace) -> int:
+    info = find(args.number)
+    if not info.ready:
+        raise ValueError(f"lesson {info.number} ({info.title}) is not written yet: it waits for {info.waits_for}")
+    script = lessons_dir() / f"{info.name}.py"
+    if not script.is_file():
+        raise FileNotFoundError(f"lesson {info.number}: {script} does not exist")
+    options = ["--step"] * args.step + ["--fast"] * args.fast + (["--out", str(args.out)] if args.out else [])
+    print(f"running {script} {' '.join(options)}".rstrip(), flush=True)
+    return subprocess.run([sys.executable, str(script), *options], check=False).returncode

@@ -1,0 +1,171 @@
+"""The lessons: each runs in --fast mode, passes its self-checks and writes the figures it promises; --step
+stops cleanly; the catalogue, the scripts and the index agree; the ``lessons`` command lists and runs them."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from autoencoder_np.cli import main
+from autoencoder_np.lesson import CURRICULUM, Lesson, find, lessons_dir
+
+LESSONS = lessons_dir()
+READY = [info for info in CURRICULUM if info.ready]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(autouse=True)
+def _keep_print_options():
+    """A Lesson sets NumPy's print options for its script; put them back for the other tests."""
+    with np.printoptions():
+        yield
+
+
+def _python(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python args`` with stdin closed (or fed ``stdin``)."""
+    return subprocess.run(
+        [sys.executable, *args], input=stdin, stdin=subprocess.DEVNULL if stdin is None else None,
+        capture_output=True, text=True, timeout=300, check=False, cwd=cwd,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("info", READY, ids=[info.name for info in READY])
+def test_lesson_runs_fast_passes_its_checks_and_writes_its_figures(info, tmp_path: Path) -> None:
+    result = _python(str(LESSONS / f"{info.name}.py"), "--fast", "--out", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert result.stderr == ""  # no warnings, no tracebacks
+    out = result.stdout
+    assert out.startswith(f"Lesson {info.number} · {info.title}")
+    assert "[FAILED]" not in out
+    assert re.search(r"All \d+ self-checks passed", out)
+    assert len(re.findall(r"^── Step \d+ · ", out, flags=re.MULTILINE)) >= 4
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(info.figures)
+    for name in info.figures:
+        assert (tmp_path / name).read_bytes()[:8] == PNG
+        assert f"figure: {tmp_path / name}" in out
+
+
+@pytest.mark.parametrize(("stdin", "last_step", "why"), [(None, 1, "end of input"), ("\n\nq\n", 3, "q")])
+def test_step_mode_stops_cleanly(stdin: str | None, last_step: int, why: str, tmp_path: Path) -> None:
+    result = _python(str(LESSONS / "02_dense_layer.py"), "--step", "--out", str(tmp_path), stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    assert f"── Step {last_step} · " in result.stdout
+    assert f"── Step {last_step + 1} · " not in result.stdout
+    assert f"Stopped after step {last_step} ({why})" in result.stdout
+    assert "self-checks passed" not in result.stdout
+    assert result.stderr == ""
+
+
+def test_a_failed_check_exits_1_and_says_which(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lesson = Lesson("02_dense_layer", ["--out", str(tmp_path)])
+    lesson.save(Figure(), "dense_gradcheck.png")
+    lesson.check("the sky is green", False, "it is blue")
+    with pytest.raises(SystemExit) as stop:
+        lesson.finish()
+    assert stop.value.code == 1
+    out = capsys.readouterr().out
+    assert "[FAILED] the sky is green: it is blue" in out
+    assert "1 of 2 self-checks FAILED (the sky is green)" in out
+
+
+def test_a_missing_figure_fails_the_lesson(tmp_path: Path) -> None:
+    lesson = Lesson("02_dense_layer", ["--out", str(tmp_path)])
+    lesson.check("something true", True)
+    with pytest.raises(SystemExit) as stop:
+        lesson.finish()
+    assert stop.value.code == 1
+
+
+def test_passing_lesson_exits_0_and_points_to_the_next(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lesson = Lesson("06_optimizers", ["--fast", "--out", str(tmp_path)])
+    assert lesson.pick(full=300, fast=100) == 100
+    for name in lesson.info.figures:
+        lesson.save(Figure(), name)
+    with pytest.raises(SystemExit) as stop:
+        lesson.finish()
+    assert stop.value.code == 0
+    assert "Next: python lessons/08_autoencoder_vs_pca.py" in capsys.readouterr().out  # 7 is not written yet
+
+
+def test_the_kit_refuses_what_the_catalogue_does_not_promise(tmp_path: Path) -> None:
+    lesson = Lesson("01_founding_example", ["--out", str(tmp_path)])
+    assert lesson.pick(full=300, fast=100) == 300
+    assert lesson.out == tmp_path
+    with pytest.raises(ValueError, match=r"figure 'surprise.png' is not among the figures the catalogue promises"):
+        lesson.save(Figure(), "surprise.png")
+    with pytest.raises(ValueError, match=r"there is no lesson '99_nothing'"):
+        Lesson("99_nothing", [])
+    with pytest.raises(SystemExit):  # argparse: unknown option, exit status 2
+        Lesson("01_founding_example", ["--fsat"])
+    assert Lesson("03_activations", []).out == Path("lesson_output/03_activations")
+
+
+def test_catalogue_scripts_and_index_agree() -> None:
+    scripts = sorted(path.stem for path in LESSONS.glob("[0-9][0-9]_*.py"))
+    assert scripts == [info.name for info in READY]
+    assert [info.number for info in CURRICULUM] == list(range(1, 14))
+    index = (LESSONS / "README.md").read_text(encoding="utf-8")
+    for info in CURRICULUM:
+        row = next(line for line in index.splitlines() if line.startswith(f"| {info.number} |"))
+        if info.ready:
+            assert f"[{info.name}.py]({info.name}.py)" in row
+            assert row.rstrip().endswith(f"| {info.minutes} min |")
+        else:
+            assert "(coming)" in row
+
+
+@pytest.mark.parametrize("info", READY, ids=[info.name for info in READY])
+def test_each_lesson_is_a_percent_format_notebook(info) -> None:
+    text = (LESSONS / f"{info.name}.py").read_text(encoding="utf-8")
+    assert text.startswith(f"# %% [markdown]\n# # Lesson {info.number} · ")
+    assert text.count("# %% [markdown]") >= 5
+    assert text.count("\n# %%\n") >= 5
+    assert f'Lesson("{info.name}")' in text
+    assert text.rstrip().endswith("lesson.finish()")
+
+
+def test_lessons_command_lists_every_lesson(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lessons"]) == 0
+    out = capsys.readouterr().out
+    for info in CURRICULUM:
+        assert info.title in out
+        assert (f"lessons/{info.name}.py" in out) == info.ready
+    assert out.count("(coming)") == len(CURRICULUM) - len(READY)
+    assert main(["lessons", "list"]) == 0
+
+
+def test_lessons_command_runs_one_step_by_step(tmp_path: Path) -> None:
+    result = _python(
+        "-m", "autoencoder_np", "lessons", "run", "2", "--step", "--out", str(tmp_path), stdin="\n" * 50
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"running {LESSONS / '02_dense_layer.py'} --step --out {tmp_path}\nLesson 2 · ")
+    assert result.stdout.count("Enter: next step") == result.stdout.count("── Step ") - 1  # a pause after each step
+    assert "self-checks passed" in result.stdout
+    assert (tmp_path / "dense_gradcheck.png").read_bytes()[:8] == PNG
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [("7", "lesson 7 (Gradient checking itself"), ("42", "there is no lesson 42")],
+)
+def test_lessons_command_refuses_what_does_not_exist(number: str, message: str) -> None:
+    result = _python("-m", "autoencoder_np", "lessons", "run", number)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("autoencoder-np lessons: error: ")
+    assert message in lines[0]
+
+
+def test_find_by_number_and_name() -> None:
+    assert find(8) is find("08_autoencoder_vs_pca")
+    assert not find(7).ready
+    with pytest.raises(ValueError, match="numbered 1, 2, 3"):
+        find(0)
