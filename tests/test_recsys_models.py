@@ -171,6 +171,10 @@ def test_rating_models_predict_clip_and_check_indices(ratings) -> None:  # type:
         model.predict(np.array([0.5]), np.array([1]))
     with pytest.raises(ValueError, match="validation has shape"):
         AutoRec(epochs=1).fit(R, R[:5])
+    with pytest.raises(ValueError, match=r"AutoRec\.fit: validation holds 1 NaN"):
+        AutoRec(epochs=1).fit(R, np.where(np.arange(R.size).reshape(R.shape) == 3, np.nan, R))
+    with pytest.raises(ValueError, match="validation holds no rating"):
+        Biases().fit(R, np.zeros_like(R))
 
 
 def test_i_autorec_needs_the_training_users_and_falls_back_for_unseen_ones() -> None:

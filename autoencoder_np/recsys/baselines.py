@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..validation import check_float, check_int
+from ..validation import as_array, check_float, check_int
 from .base import Recommender
 
 # Rating baselines -------------------------------------------------------------------------------------------
@@ -35,7 +35,7 @@ class RatingModel(Recommender):
     def _check_validation(self, validation: Any, where: str) -> np.ndarray | None:
         if validation is None:
             return None
-        V = np.asarray(validation, dtype=np.float64)
+        V = as_array(validation, "validation", where, ndim=2)
         if V.shape != (self.n_users_, self.n_items_):
             raise ValueError(
                 f"{where}: validation has shape {V.shape}, expected the training shape {(self.n_users_, self.n_items_)}"
@@ -71,6 +71,7 @@ class GlobalMean(RatingModel):
 
     def fit(self, train: np.ndarray, validation: Any = None) -> GlobalMean:
         R, observed = self._check_ratings(train, "GlobalMean.fit")
+        self._check_validation(validation, "GlobalMean.fit")  # unused, but a wrong one is still an error
         self.mean_ = float(R[observed].mean())
         return self
 
@@ -115,6 +116,7 @@ class Biases(RatingModel):
 
     def fit(self, train: np.ndarray, validation: Any = None) -> Biases:
         R, observed = self._check_ratings(train, "Biases.fit")
+        self._check_validation(validation, "Biases.fit")  # unused: λ is tuned outside, by the evaluation
         self.mean_ = float(R[observed].mean())
         residual = np.where(observed, R - self.mean_, 0.0)
         self.user_bias_ = np.zeros(R.shape[0])
