@@ -48,7 +48,7 @@ class AutoRec(NeuralTraining, RatingModel):
         l2, lr, epochs, batch_size, patience, seed, dtype, verbose: see :class:`NeuralTraining`.
     """
 
-    param_grid: ClassVar[dict[str, tuple[Any, ...]]] = {"l2": (2e-3, 4e-3)}
+    param_grid: ClassVar[dict[str, tuple[Any, ...]]] = {"l2": (2e-3, 3e-3)}
 
     def __init__(
         self,
@@ -58,7 +58,7 @@ class AutoRec(NeuralTraining, RatingModel):
         default_rating: float = 3.0,
         l2: float = 2e-3,
         lr: float = 5e-3,
-        epochs: int = 500,
+        epochs: int = 300,
         batch_size: int = 2048,
         patience: int = 60,
         seed: int = 0,
