@@ -226,6 +226,21 @@ def test_training_is_reproducible_from_the_seed(heldout) -> None:  # type: ignor
     assert not np.array_equal(a, c)
 
 
+def test_cdae_uses_training_users_nodes_only_when_told_whose_rows_they_are(heldout) -> None:  # type: ignore[no-untyped-def]
+    model = CDAE(8, epochs=2, seed=0).fit(heldout.train)
+    X = heldout.train[:3]
+    as_new = model.score(X)
+    as_known = model.score(X, users=np.arange(3))
+    assert not np.allclose(as_new, as_known)
+    np.testing.assert_array_equal(model.score(X), as_new)  # the node is switched off again afterwards
+    hidden = model.network_.encoder.forward  # the node's offset is exactly V[u] on the hidden layer
+    with model.network_.inference():
+        model.node_.users = np.arange(3)
+        with_node = hidden(X.astype(np.float32))
+        model.node_.users = None
+        np.testing.assert_allclose(with_node - hidden(X.astype(np.float32)), model.node_.params["V"][:3], atol=1e-6)
+
+
 def test_vae_beta_is_annealed_to_its_cap(heldout) -> None:  # type: ignore[no-untyped-def]
     model = MultVAE((16, 8), epochs=4, batch_size=100, beta_cap=0.3, anneal_updates=6).fit(heldout.train)
     steps_per_epoch = -(-heldout.train.shape[0] // 100)
