@@ -27,7 +27,7 @@ Policies, stated once:
   pair's last line in the file and drops the earlier ones.
 
 Memory: ``matrix()`` is dense, n_users × n_items × 8 bytes (float64): 12.7 MB for MovieLens-100K
-(943 × 1682), 199 MB for MovieLens-1M, 30 GB for MovieLens-20M (too big: this library targets the small sets).
+(943 × 1682), 179 MB for MovieLens-1M, 30 GB for MovieLens-20M (too big: this library targets the small sets).
 """
 
 from __future__ import annotations
