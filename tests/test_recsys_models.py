@@ -185,6 +185,7 @@ def test_i_autorec_needs_the_training_users_and_falls_back_for_unseen_ones() -> 
     assert (P[:, 2] == 2.5).all()
     with pytest.raises(ValueError, match="must have those 3 rows"):
         model.score(R[:2])
+    np.testing.assert_array_equal(model.arrays()["train"], R)  # what a save needs to predict again
     U = AutoRec("user", hidden=4, epochs=2, default_rating=2.5).fit(R)
     assert U.score(np.array([[0.0, 4.0, 0.0]])).shape == (1, 3)  # U-AutoRec folds in a new user
 

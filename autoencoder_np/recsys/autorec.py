@@ -79,6 +79,10 @@ class AutoRec(NeuralTraining, RatingModel):
         config = {"kind": self.kind, "hidden": self.hidden, "default_rating": self.default_rating}
         return {**config, **self._training_config()}
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The network's parameters and the training matrix (I-AutoRec reads its input columns from it)."""
+        return {**super().arrays(), "train": self.train_}
+
     def _rows(self, R: np.ndarray) -> np.ndarray:
         """The network's input rows: items (Rᵀ) for I-AutoRec, users (R) for U-AutoRec."""
         return (R.T if self.kind == "item" else R).astype(self.dtype)
