@@ -152,6 +152,7 @@ def test_bad_input_is_a_clear_error(model) -> None:  # type: ignore[no-untyped-d
         (lambda: EASE(l2=0.0), r"l2 must be in \(0.0"),
         (lambda: ItemKNN(k=0), "k must be ≥ 1"),
         (lambda: MultDAE(dtype="int32"), "dtype must be float32 or float64"),
+        (lambda: CDAE(learning_rate=0.1), "CDAE: unexpected argument.s. learning_rate; training takes"),
     ],
 )
 def test_bad_hyperparameters_are_refused(make, message: str) -> None:  # type: ignore[no-untyped-def]

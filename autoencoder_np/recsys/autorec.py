@@ -45,10 +45,18 @@ class AutoRec(NeuralTraining, RatingModel):
 
     The defaults train on full batches (2048 rows covers ML-100K's 1682 items): on ML-100K, minibatches of
     64 items made the validation RMSE jump by ±0.01 from epoch to epoch and stop near 0.91.
-        l2, lr, epochs, batch_size, patience, seed, dtype, verbose: see :class:`NeuralTraining`.
+        training: l2 (default 2e-3), lr (5e-3), epochs (300), batch_size (2048), patience (60), seed, dtype,
+            verbose (see :class:`NeuralTraining`).
     """
 
     param_grid: ClassVar[dict[str, tuple[Any, ...]]] = {"l2": (2e-3, 3e-3)}
+    training_defaults: ClassVar[dict[str, Any]] = {
+        "l2": 2e-3,
+        "lr": 5e-3,
+        "epochs": 300,
+        "batch_size": 2048,
+        "patience": 60,
+    }
 
     def __init__(
         self,
@@ -56,24 +64,14 @@ class AutoRec(NeuralTraining, RatingModel):
         hidden: int = 500,
         *,
         default_rating: float = 3.0,
-        l2: float = 2e-3,
-        lr: float = 5e-3,
-        epochs: int = 300,
-        batch_size: int = 2048,
-        patience: int = 60,
-        seed: int = 0,
-        dtype: Any = "float32",
-        verbose: int = 0,
+        **training: Any,
     ) -> None:
         if kind not in KINDS:
             raise ValueError(f"AutoRec: kind must be one of {KINDS}, got {kind!r}")
         self.kind = kind
         self.hidden = check_int(hidden, "hidden", "AutoRec")
         self.default_rating = check_float(default_rating, "default_rating", "AutoRec")
-        self._init_training(
-            l2=l2, lr=lr, epochs=epochs, batch_size=batch_size, patience=patience, seed=seed, dtype=dtype,
-            verbose=verbose,
-        )  # fmt: skip
+        self._init_training(training)
 
     def get_config(self) -> dict[str, Any]:
         config = {"kind": self.kind, "hidden": self.hidden, "default_rating": self.default_rating}

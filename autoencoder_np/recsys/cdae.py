@@ -43,13 +43,15 @@ class CDAE(NeuralTraining, Recommender):
         hidden: H, the hidden units (50 in the paper).
         dropout: q, the input corruption rate.
         negatives: unobserved items sampled per positive, per batch.
-        l2, lr, epochs, batch_size, patience, seed, dtype, verbose: see :class:`NeuralTraining`.
+        training: l2 (default 1e-5), lr (3e-3), epochs, batch_size, patience, seed, dtype, verbose
+            (see :class:`NeuralTraining`).
 
     The BCE here is a mean over entries (about 0.3), not a sum over a user's items as in Mult-DAE, so its
     l2 is a hundred times smaller: on ML-100K l2 = 1e-3 left CDAE at popularity's level.
     """
 
     param_grid: ClassVar[dict[str, tuple[Any, ...]]] = {"l2": (1e-5,)}
+    training_defaults: ClassVar[dict[str, Any]] = {"l2": 1e-5, "lr": 3e-3}
 
     def __init__(
         self,
@@ -57,22 +59,12 @@ class CDAE(NeuralTraining, Recommender):
         *,
         dropout: float = 0.5,
         negatives: int = 5,
-        l2: float = 1e-5,
-        lr: float = 3e-3,
-        epochs: int = 200,
-        batch_size: int = 100,
-        patience: int = 30,
-        seed: int = 0,
-        dtype: Any = "float32",
-        verbose: int = 0,
+        **training: Any,
     ) -> None:
         self.hidden = check_int(hidden, "hidden", "CDAE")
         self.dropout = check_float(dropout, "dropout", "CDAE", low=0.0, high=1.0, high_open=True)
         self.negatives = check_int(negatives, "negatives", "CDAE")
-        self._init_training(
-            l2=l2, lr=lr, epochs=epochs, batch_size=batch_size, patience=patience, seed=seed, dtype=dtype,
-            verbose=verbose,
-        )  # fmt: skip
+        self._init_training(training)
 
     def get_config(self) -> dict[str, Any]:
         config = {"hidden": self.hidden, "dropout": self.dropout, "negatives": self.negatives}

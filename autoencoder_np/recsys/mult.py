@@ -43,7 +43,8 @@ class MultDAE(NeuralTraining, Recommender):
     Args:
         hidden: sizes of the encoder's layers, the last is the code (default (200,): I-200-I).
         dropout: input dropout rate (0.5 keeps half the clicks).
-        l2, lr, epochs, batch_size, patience, seed, dtype, verbose: see :class:`NeuralTraining`.
+        training: l2, lr, epochs, batch_size, patience, seed, dtype, verbose (see :class:`NeuralTraining`;
+            the defaults here are Liang et al.'s: lr 1e-3, batch 100 on small data, up to 200 epochs).
     """
 
     param_grid: ClassVar[dict[str, tuple[Any, ...]]] = {"l2": (0.0, 0.01)}
@@ -53,24 +54,14 @@ class MultDAE(NeuralTraining, Recommender):
         hidden: tuple[int, ...] | list[int] = (200,),
         *,
         dropout: float = 0.5,
-        l2: float = 0.0,
-        lr: float = 1e-3,
-        epochs: int = 200,
-        batch_size: int = 100,
-        patience: int = 30,
-        seed: int = 0,
-        dtype: Any = "float32",
-        verbose: int = 0,
+        **training: Any,
     ) -> None:
         where = type(self).__name__
         self.hidden = tuple(check_int(h, "hidden[i]", where) for h in hidden)
         if not self.hidden:
             raise ValueError(f"{where}: hidden needs at least one layer size, got {hidden!r}")
         self.dropout = check_float(dropout, "dropout", where, low=0.0, high=1.0, high_open=True)
-        self._init_training(
-            l2=l2, lr=lr, epochs=epochs, batch_size=batch_size, patience=patience, seed=seed, dtype=dtype,
-            verbose=verbose,
-        )  # fmt: skip
+        self._init_training(training)
 
     def get_config(self) -> dict[str, Any]:
         return {"hidden": list(self.hidden), "dropout": self.dropout, **self._training_config()}
@@ -149,6 +140,7 @@ class MultVAE(MultDAE):
     #: Both shapes are tried: on ML-100K the paper's I-600-200-600-I overfits within ~40 epochs, while the
     #: I-200-I VAE (linear encoder to [μ | log σ²], linear decoder) won on validation in our runs.
     param_grid: ClassVar[dict[str, tuple[Any, ...]]] = {"hidden": ((600, 200), (200,))}
+    training_defaults: ClassVar[dict[str, Any]] = {"epochs": 300}
 
     def __init__(
         self,
@@ -158,7 +150,7 @@ class MultVAE(MultDAE):
         anneal_updates: int = 2000,
         **kwargs: Any,
     ) -> None:
-        super().__init__(hidden, **{"epochs": 300, **kwargs})
+        super().__init__(hidden, **kwargs)
         self.beta_cap = check_float(beta_cap, "beta_cap", "MultVAE", low=0.0)
         self.anneal_updates = check_int(anneal_updates, "anneal_updates", "MultVAE")
 

@@ -10,7 +10,7 @@ So the number of epochs is a hyperparameter chosen on validation data, never on 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -21,11 +21,20 @@ from .base import ValidationMonitor
 from .layers import RegularizedDense
 from .metrics import ndcg_at_k
 
+#: The shared training hyperparameters and their defaults; a model overrides some in ``training_defaults``.
+TRAINING_DEFAULTS: dict[str, Any] = {
+    "l2": 0.0, "lr": 1e-3, "epochs": 200, "batch_size": 100, "patience": 30, "seed": 0, "dtype": "float32",
+    "verbose": 0,
+}  # fmt: skip
+
 
 class NeuralTraining:
     """Mixin for the neural recommenders: the shared hyperparameters and :meth:`_train`.
 
-    Args (keyword-only in every subclass):
+    Every neural model takes these as keyword arguments (``**training``); its class attribute
+    ``training_defaults`` says where its defaults differ from :data:`TRAINING_DEFAULTS`.
+
+    Args:
         l2: λ ≥ 0 of the penalty (λ/2)‖W‖² on every weight matrix (biases are not penalized); it is added to
             the loss, whose data term is a mean, so the paper-style λ on a summed loss is about l2 × ratings.
         lr: Adam learning rate.
@@ -37,22 +46,28 @@ class NeuralTraining:
         verbose: 0 silent; k > 0 prints a progress line every k-th epoch.
     """
 
+    training_defaults: ClassVar[dict[str, Any]] = {}
     network_: Container
     best_epoch_: int
     validation_score_: float
 
-    def _init_training(
-        self, *, l2: float, lr: float, epochs: int, batch_size: int, patience: int, seed: int, dtype: Any, verbose: int
-    ) -> None:
+    def _init_training(self, training: dict[str, Any]) -> None:
+        """Check and store the training hyperparameters: ``training`` over the model's defaults."""
         where = type(self).__name__
-        self.l2 = check_float(l2, "l2", where, low=0.0)
-        self.lr = check_float(lr, "lr", where, low=0.0, low_open=True)
-        self.epochs = check_int(epochs, "epochs", where)
-        self.batch_size = check_int(batch_size, "batch_size", where)
-        self.patience = check_int(patience, "patience", where, minimum=0)
-        self.seed = check_int(seed, "seed", where, minimum=0)
-        self.dtype = check_dtype(dtype, where)
-        self.verbose = check_int(verbose, "verbose", where, minimum=0)
+        unknown = sorted(set(training) - set(TRAINING_DEFAULTS))
+        if unknown:
+            raise TypeError(
+                f"{where}: unexpected argument(s) {', '.join(unknown)}; training takes {list(TRAINING_DEFAULTS)}"
+            )
+        s = {**TRAINING_DEFAULTS, **self.training_defaults, **training}
+        self.l2 = check_float(s["l2"], "l2", where, low=0.0)
+        self.lr = check_float(s["lr"], "lr", where, low=0.0, low_open=True)
+        self.epochs = check_int(s["epochs"], "epochs", where)
+        self.batch_size = check_int(s["batch_size"], "batch_size", where)
+        self.patience = check_int(s["patience"], "patience", where, minimum=0)
+        self.seed = check_int(s["seed"], "seed", where, minimum=0)
+        self.dtype = check_dtype(s["dtype"], where)
+        self.verbose = check_int(s["verbose"], "verbose", where, minimum=0)
 
     def _training_config(self) -> dict[str, Any]:
         return {
