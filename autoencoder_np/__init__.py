@@ -4,14 +4,17 @@ import autoencoder_np as ae
 model = ae.Autoencoder.from_sizes([10, 5], hidden_activation="relu", output_activation="sigmoid", seed=0)
 history = model.fit(X, epochs=100, batch_size=32, optimizer=ae.Adam(lr=1e-3), loss=ae.MSELoss())
 print(ae.gradcheck.check_model(model, X[:4], ae.MSELoss()).summary())
+model.save("model.npz")                # one .npz: weights, architecture, optimizer state; no pickle
+same = ae.load("model.npz")            # predicts and trains on bitwise as model does
 """
 
-from . import activations, datasets, gradcheck, init, losses, optimizers
+from . import activations, datasets, gradcheck, init, losses, optimizers, serialize
 from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from .layers import Dense, Dropout, GaussianNoise, Layer, ParamDict
 from .losses import BCELoss, BCEWithLogitsLoss, Loss, MSELoss, MultinomialLoss
 from .model import Autoencoder, Container, FlatParameters, Sequential
 from .optimizers import SGD, Adam, Optimizer
+from .serialize import FileFormatError, load, save
 from .training import EarlyStopping, History, TrainingDiverged
 
 __version__ = "0.1.0"
@@ -26,6 +29,7 @@ __all__ = [
     "Dense",
     "Dropout",
     "EarlyStopping",
+    "FileFormatError",
     "FlatParameters",
     "GaussianNoise",
     "History",
@@ -47,6 +51,9 @@ __all__ = [
     "datasets",
     "gradcheck",
     "init",
+    "load",
     "losses",
     "optimizers",
+    "save",
+    "serialize",
 ]

@@ -39,13 +39,13 @@ class LeakyReLU(Layer):
     """y = x for x > 0, αx otherwise.   f′(x) = 1 for x > 0, α otherwise.
 
     Args:
-        alpha: slope for negative inputs, α ≥ 0 (default 0.01).
+        alpha: slope for negative inputs, 0 ≤ α ≤ 1 (default 0.01); α ≤ 1 keeps |y| ≤ |x|, so y never overflows.
     """
 
     kinks = (0.0,)
 
     def __init__(self, alpha: float = 0.01) -> None:
-        self.alpha = check_float(alpha, "alpha", "LeakyReLU", low=0.0)
+        self.alpha = check_float(alpha, "alpha", "LeakyReLU", low=0.0, high=1.0)
         super().__init__()
 
     def get_config(self) -> dict[str, Any]:

@@ -4,8 +4,8 @@ Each command lives in its own module, which provides ``add_arguments(parser)`` a
 register it in ``COMMANDS``. Every command module is imported to build the parser, so it imports heavy
 modules (matplotlib via ``plotting``) inside ``run``, keeping ``--help`` and every command fast to start.
 
-Bad input (ValueError, TypeError, OSError) ends with one line on stderr and exit status 2; ``--debug``
-shows the traceback instead.
+Bad input (ValueError, TypeError, OSError, and TrainingDiverged from a learning rate far too large) ends
+with one line on stderr and exit status 2; ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+
+from .training import TrainingDiverged
 
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -27,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "check backward passes against finite differences and explain failures",
     ),
     "lessons": ("autoencoder_np.lesson", "list the step-through lessons, or run one: lessons run 3 [--step] [--fast]"),
+    "assignment": ("autoencoder_np.assignments.cli", "set classroom assignments: starter code and an autograder"),
     "recsys": ("autoencoder_np.recsys.cli", "recommenders: evaluate over seeds, recommend for a user, cold start"),
 }
 
@@ -56,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # complaining again when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + 13  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
-    except (ValueError, TypeError, OSError) as err:
+    except (ValueError, TypeError, OSError, TrainingDiverged) as err:
         if args.debug:
             raise
         print(f"autoencoder-np {args.command}: error: {err}", file=sys.stderr)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import as_array
+from .validation import as_array, check_float, overflow_guard
 
 METHODS = ("central", "complex-step", "richardson")
 DEFAULT_STEPS = {"central": 6e-6, "complex-step": 1e-20, "richardson": 1e-3}
@@ -130,6 +130,7 @@ def directional_derivative(
     return derivative(f, functools.partial(_set_along, x, origin, u), direction_step(x, eps), method, probe)
 
 
+@overflow_guard
 def numerical_gradient(
     f: Callable[[np.ndarray], float], x: np.ndarray, *, eps: float | None = None, method: str = "central"
 ) -> np.ndarray:
@@ -145,10 +146,20 @@ def numerical_gradient(
     Returns:
         array of x's shape: ∂f/∂x_i, e.g. (f(x + h e_i) − f(x − h e_i)) / (2h) for central differences.
     """
-    x = as_array(x, "x", "numerical_gradient")
+    where = "numerical_gradient"
+    if not callable(f):
+        raise TypeError(f"{where}: f must be a function of x returning a number, got {type(f).__name__}")
+    x = as_array(x, "x", where)
     if x.dtype != np.float64:
-        raise TypeError(f"numerical_gradient: x must be float64 (checks run in double precision), got {x.dtype}")
-    method = check_method(method, "numerical_gradient")
+        raise TypeError(f"{where}: x must be float64 (checks run in double precision), got {x.dtype}")
+    method = check_method(method, where)
     point = x.astype(np.complex128) if method == "complex-step" else x
-    eps = DEFAULT_STEPS[method] if eps is None else eps
-    return entry_derivatives(lambda: f(point), point, list(np.ndindex(x.shape)), eps, method)[0]
+    eps = DEFAULT_STEPS[method] if eps is None else check_float(eps, "eps", where, low=0.0, high=1.0, low_open=True)
+
+    def value() -> Any:
+        result = f(point)
+        if np.ndim(result) != 0 or not isinstance(result, (int, float, complex, np.number)):
+            raise TypeError(f"{where}: f must return one number, got {type(result).__name__} {result!r}")
+        return result
+
+    return entry_derivatives(value, point, list(np.ndindex(x.shape)), eps, method)[0]

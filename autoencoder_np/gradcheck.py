@@ -50,7 +50,7 @@ from .finite_differences import DEFAULT_STEPS, METHODS, NOISE_FACTOR, Probe, num
 from .gradcheck_report import EpsSweep, GradCheckReport, GradCheckRow, LayerwiseReport, band
 from .layers import Dense
 from .model import Sequential
-from .validation import as_array, check_float, check_int
+from .validation import as_array, check_float, check_int, overflow_guard, require_layer
 
 __all__ = [
     "DEFAULT_ATOL",
@@ -432,6 +432,18 @@ def _input_array(x: Any, name: str, where: str) -> np.ndarray:
     return np.array(as_array(x, name, where), dtype=np.float64)
 
 
+def _target_and_mask(target: Any, mask: Any, where: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """target and mask (if any) as float64 arrays; the loss checks their shapes and values."""
+    return _input_array(target, "target", where), None if mask is None else _input_array(mask, "mask", where)
+
+
+def _require_loss(loss: Any, where: str) -> None:
+    if not (callable(getattr(loss, "forward", None)) and callable(getattr(loss, "backward", None))):
+        raise TypeError(
+            f"{where}: loss must have forward(pred, target, mask) and backward(), got {type(loss).__name__}"
+        )
+
+
 def _layer_problem(
     subject: str, layer: Any, x: np.ndarray, output_loss: Callable[[Any, np.ndarray], Any],
     backward: Callable[[], Any], output_scale: Callable[[], float], context: Context, upcast: str | None,
@@ -481,6 +493,7 @@ def _layer_problem(
     )
 
 
+@overflow_guard
 def check_layer(
     layer: Any,
     x: np.ndarray,
@@ -508,11 +521,16 @@ def check_layer(
     The scalar is L = Σ G ⊙ forward(x) (+ the layer's auxiliary loss); noise layers draw the same noise at
     every evaluation. ``layer``'s parameters are restored afterwards; its grads hold the analytic gradient.
     """
+    require_layer(layer, "check_layer")
     settings = _settings(method, eps, rtol, atol, large, seed, "check_layer")
     layer, upcast = _float64(layer)
     x = _input_array(x, "x", "check_layer")
     y = np.asarray(layer.forward(x))
-    G = np.random.default_rng(seed).standard_normal(y.shape) if grad_y is None else np.asarray(grad_y, np.float64)
+    G = (
+        np.random.default_rng(seed).standard_normal(y.shape)
+        if grad_y is None
+        else _input_array(grad_y, "grad_y", "check_layer")
+    )
     if G.shape != y.shape:
         raise ValueError(f"check_layer: grad_y has shape {G.shape}, expected the output shape {y.shape}")
     context = Context({"the batch size": float(x.shape[0])}, G, dict(layer.params))
@@ -535,6 +553,7 @@ def _loss_counts(pred: np.ndarray, mask: np.ndarray | None) -> dict[str, float]:
     return counts
 
 
+@overflow_guard
 def check_loss(
     loss: Any,
     pred: np.ndarray,
@@ -552,10 +571,10 @@ def check_loss(
 
     pred, target, mask: same shape, e.g. (batch, features); the other arguments as in :func:`check_layer`.
     """
+    _require_loss(loss, "check_loss")
     settings = _settings(method, eps, rtol, atol, large, seed, "check_loss")
     pred = _input_array(pred, "pred", "check_loss")
-    target = np.asarray(target, dtype=np.float64)
-    mask = None if mask is None else np.asarray(mask, dtype=np.float64)
+    target, mask = _target_and_mask(target, mask, "check_loss")
     value = loss.forward(pred, target, mask)
     analytic = np.array(loss.backward(), dtype=np.float64)
 
@@ -571,6 +590,7 @@ def check_loss(
     return _run(problem, settings)
 
 
+@overflow_guard
 def check_model(
     model: Any,
     x: np.ndarray,
@@ -589,11 +609,12 @@ def check_model(
 
     To find which layer is wrong, see :func:`check_model_layers`.
     """
+    require_layer(model, "check_model")
+    _require_loss(loss, "check_model")
     settings = _settings(method, eps, rtol, atol, large, seed, "check_model")
     model, upcast = _float64(model)
     x = _input_array(x, "x", "check_model")
-    target = x.copy() if target is None else np.asarray(target, dtype=np.float64)
-    mask = None if mask is None else np.asarray(mask, dtype=np.float64)
+    target, mask = _target_and_mask(x.copy() if target is None else target, mask, "check_model")
 
     def output_loss(m: Any, x_: np.ndarray) -> Any:
         return loss.forward(m.forward(x_), target, mask)
@@ -633,6 +654,7 @@ def _leaf_inputs(model: Any, x: np.ndarray) -> dict[str, np.ndarray]:
     return inputs
 
 
+@overflow_guard
 def check_model_layers(
     model: Any,
     x: np.ndarray,
@@ -649,6 +671,7 @@ def check_model_layers(
     Each layer gets its own random upstream gradient (seed + its position), so a wrong layer is found
     even when the layers after it would hide the mistake; ``report.first_failure`` names the first one.
     """
+    require_layer(model, "check_model_layers")
     model, upcast = _float64(model)
     x = _input_array(x, "x", "check_model_layers")
     inputs = _leaf_inputs(model, x)

@@ -29,6 +29,7 @@ from . import activations, gradcheck, losses
 from .gradcheck import METHODS, GradCheckReport, LayerwiseReport
 from .layers import Dense, Dropout, GaussianNoise
 from .model import Autoencoder, Sequential
+from .validation import check_int
 
 JSON_SCHEMA = "autoencoder_np.gradcheck/1"
 BATCH = 4  # rows of the default input
@@ -385,6 +386,8 @@ def write_json(path: Path, args: argparse.Namespace, outcomes: list[Outcome], sw
 
 
 def run(args: argparse.Namespace) -> int:
+    for n in args.input_shape or ():
+        check_int(n, "--input-shape", "gradcheck")
     options = Options(args.method, args.eps, args.rtol, args.seed)
     start = time.perf_counter()
     subject = None

@@ -35,6 +35,8 @@ def as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
         return rng
     if rng is not None and (isinstance(rng, bool) or not isinstance(rng, (int, np.integer))):
         raise TypeError(f"rng must be a numpy Generator, an int seed or None, got {type(rng).__name__}")
+    if rng is not None and rng < 0:
+        raise ValueError(f"rng: a seed must be ≥ 0, got {rng}")
     return np.random.default_rng(rng)
 
 
@@ -103,6 +105,6 @@ def get(init: str | Initializer) -> Initializer:
     """Look an initializer up by name, or return a callable unchanged."""
     if callable(init):
         return init
-    if init not in INITIALIZERS:
+    if not isinstance(init, str) or init not in INITIALIZERS:
         raise ValueError(f"init must be one of {sorted(INITIALIZERS)} or a callable, got {init!r}")
     return INITIALIZERS[init]

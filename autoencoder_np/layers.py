@@ -19,12 +19,13 @@ already there. A model keeps all its parameters in one flat buffer (see ``model.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import init as initializers
-from .validation import as_array, check_dtype, check_float, check_int
+from .validation import as_array, check_dtype, check_float, check_int, overflow_guard
 
 
 class ParamDict(dict[str, np.ndarray]):
@@ -116,6 +117,15 @@ class Layer:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
 
+    def save(self, path: str | Path) -> Path:
+        """Save to one .npz file: architecture, parameters, noise state, and a model's optimizer and loss.
+
+        ``autoencoder_np.load(path)`` gives it back exactly; see :mod:`autoencoder_np.serialize`.
+        """
+        from . import serialize  # serialize builds models, so it imports this module: import it late
+
+        return serialize.save(self, path)
+
     # Helpers for subclasses -------------------------------------------------------------------------------
 
     def _cached(self, key: str) -> np.ndarray:
@@ -196,6 +206,7 @@ class Dense(Layer):
             "dtype": str(self.params["W"].dtype),
         }
 
+    @overflow_guard
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (batch, in_features) -> y: (batch, out_features).
 
@@ -212,6 +223,7 @@ class Dense(Layer):
         return x @ W + self.params["b"]
         # END SOLUTION
 
+    @overflow_guard
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         """grad_y: (batch, out_features) = dL/dy -> dL/dx: (batch, in_features).
 
@@ -257,6 +269,7 @@ class Dropout(_Noise):
     def get_config(self) -> dict[str, Any]:
         return {"rate": self.rate}
 
+    @overflow_guard
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (batch, ...) -> y: same shape.  Cache: x, and the scaled mask m / (1 − rate) (None at inference)."""
         x = self._elementwise_input(x)
@@ -268,6 +281,7 @@ class Dropout(_Noise):
         self.cache["mask"] = mask
         return x * mask
 
+    @overflow_guard
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         """dL/dx = dL/dy ⊙ m / (1 − rate)  (training);  dL/dx = dL/dy  (inference)."""
         grad_y = self._elementwise_grad(grad_y)
@@ -290,6 +304,7 @@ class GaussianNoise(_Noise):
     def get_config(self) -> dict[str, Any]:
         return {"std": self.std}
 
+    @overflow_guard
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (batch, ...) -> y: same shape."""
         x = self._elementwise_input(x)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import as_array, check_same_shape, lookup
+from .validation import as_array, check_same_shape, lookup, overflow_guard
 
 
 class Loss:
@@ -55,6 +55,7 @@ class Loss:
             raise ValueError(f"{where}: mask has no observed entry (all weights are 0)")
         return pred, target, mask, n
 
+    @overflow_guard
     def forward(self, pred: np.ndarray, target: np.ndarray, mask: np.ndarray | None = None) -> float:
         """pred, target, mask: same shape, e.g. (batch, features).  Returns L = (1/n) Σ m ⊙ ℓ(pred, target)."""
         pred, target, mask, n = self._validate(pred, target, mask)
@@ -67,6 +68,7 @@ class Loss:
         return float(ell.sum() / n)
         # END SOLUTION
 
+    @overflow_guard
     def backward(self) -> np.ndarray:
         """Returns dL/dpred = m ⊙ ℓ′(pred, target) / n, same shape as pred."""
         if not self.cache:
@@ -190,6 +192,7 @@ class MultinomialLoss(Loss):
         if target.min() < 0:
             raise ValueError(f"{self!r}.forward: target must be non-negative counts, got a minimum of {target.min()}")
 
+    @overflow_guard
     def forward(self, pred: np.ndarray, target: np.ndarray, mask: np.ndarray | None = None) -> float:
         """pred: logits (batch, items), target: (batch, items) non-negative counts."""
         where = f"{self!r}.forward"
@@ -204,6 +207,7 @@ class MultinomialLoss(Loss):
         self.cache = {"pred": pred, "target": target, "mask": None, "n": n, "log_softmax": log_softmax}
         return float(-(target * log_softmax).sum() / n)
 
+    @overflow_guard
     def backward(self) -> np.ndarray:
         """dL/dz = (softmax(z) · Σ_i t_i − t) / B, shape (batch, items)."""
         if not self.cache:

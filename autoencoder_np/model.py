@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,7 @@ from . import activations, training
 from .layers import Dense, Dropout, GaussianNoise, Layer, ParamDict
 from .losses import Loss
 from .optimizers import Optimizer
-from .validation import as_array, check_float, check_int
+from .validation import as_array, check_float, check_int, require_layer
 
 
 @dataclass
@@ -50,18 +50,6 @@ class FlatParameters:
         return flat[offset : offset + math.prod(shape)].reshape(shape)
 
 
-_PROTOCOL = ("params", "grads", "forward", "backward")
-
-
-def _require_layer(layer: Any, where: str) -> None:
-    missing = [name for name in _PROTOCOL if not hasattr(layer, name)]
-    if missing:
-        raise TypeError(
-            f"{where}: {type(layer).__name__} is not a layer: it lacks {', '.join(missing)} "
-            "(a layer has params, grads, forward(x) and backward(grad_y))"
-        )
-
-
 class Container(Layer):
     """A layer made of named child layers run one after another. Base of Sequential and Autoencoder."""
 
@@ -71,7 +59,7 @@ class Container(Layer):
         if not children:
             raise ValueError(f"{where}: needs at least one layer, got none")
         for child in children.values():
-            _require_layer(child, where)
+            require_layer(child, where)
         self.children = children
         self.cache: dict[str, np.ndarray] = {}
         self.training = True
@@ -225,6 +213,8 @@ class Sequential(Container):
     """
 
     def __init__(self, layers: Sequence[Any]) -> None:
+        if not isinstance(layers, Iterable):
+            raise TypeError(f"Sequential: layers must be a list of layers, got {type(layers).__name__}")
         self.layers = list(layers)
         super().__init__({str(i): layer for i, layer in enumerate(self.layers)})
 
@@ -284,6 +274,8 @@ class Autoencoder(Container):
         ``from_sizes([10, 5])`` is the founding example: Dense(10→5)+ReLU, then Dense(5→10)+Sigmoid.
         """
         where = "Autoencoder.from_sizes"
+        if isinstance(sizes, str) or not isinstance(sizes, Iterable):
+            raise TypeError(f"{where}: sizes must be a list of layer sizes, got {type(sizes).__name__}")
         sizes = [check_int(s, "sizes[i]", where) for s in sizes]
         if len(sizes) < 2:
             raise ValueError(f"{where}: sizes needs at least [n_features, code_size], got {sizes}")

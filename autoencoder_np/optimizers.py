@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .validation import check_float, lookup
+from .validation import check_bool, check_float, lookup
 
 
 class Optimizer:
@@ -37,6 +38,15 @@ class Optimizer:
         self.state: dict[str, dict[str, np.ndarray]] = {}
         self._model: Any = None
         self._flat_state: dict[str, np.ndarray] | None = None
+
+    def save(self, path: str | Path) -> Path:
+        """Save the hyperparameters and state (m, v, t, …) to one .npz file; see :mod:`autoencoder_np.serialize`.
+
+        ``autoencoder_np.load(path, model=model)`` gives it back, bound to ``model``.
+        """
+        from . import serialize  # serialize imports this module: import it late
+
+        return serialize.save(self, path)
 
     def step(self, model: Any) -> None:
         """Update every parameter of ``model`` in place, using the gradients of its last backward."""
@@ -96,9 +106,9 @@ class SGD(Optimizer):
     def __init__(self, lr: float, momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0) -> None:
         super().__init__(lr, weight_decay)
         self.momentum = check_float(momentum, "momentum", "SGD", low=0.0, high=1.0, high_open=True)
-        if nesterov and self.momentum == 0.0:
+        self.nesterov = check_bool(nesterov, "nesterov", "SGD")
+        if self.nesterov and self.momentum == 0.0:
             raise ValueError("SGD: nesterov=True needs momentum > 0, got momentum=0")
-        self.nesterov = bool(nesterov)
         self.state_names = ("velocity",) if self.momentum > 0 else ()
 
     def __repr__(self) -> str:
@@ -153,7 +163,7 @@ class Adam(Optimizer):
         self.beta1 = check_float(beta1, "beta1", "Adam", low=0.0, high=1.0, high_open=True)
         self.beta2 = check_float(beta2, "beta2", "Adam", low=0.0, high=1.0, high_open=True)
         self.eps = check_float(eps, "eps", "Adam", low=0.0, low_open=True)
-        self.decoupled = bool(decoupled)
+        self.decoupled = check_bool(decoupled, "decoupled", "Adam")
         self.t = 0
 
     def __repr__(self) -> str:

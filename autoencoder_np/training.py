@@ -9,6 +9,10 @@ One step is the whole data flow of backpropagation::
 
 Each epoch shuffles the rows once (one permutation, one copy) and then takes contiguous slices, which are
 views: no copy per batch.
+
+Divergence: the loop runs with NumPy's floating-point errors raising, and each step first copies what the
+optimizer writes (``_Undo``), so an overflow or a NaN stops training with ``TrainingDiverged`` and leaves the
+weights and optimizer state as after the last finite step, never half-updated.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import numpy as np
 
 from . import losses, optimizers
 from .init import as_generator
-from .validation import as_array, check_int, trusted
+from .validation import as_array, check_bool, check_float, check_int, overflow_as_error, trusted
 
 
 class TrainingDiverged(FloatingPointError):
@@ -63,10 +67,12 @@ class EarlyStopping:
         min_delta: float = 0.0,
         restore_best_weights: bool = True,
     ) -> None:
+        if not isinstance(monitor, str):
+            raise TypeError(f"EarlyStopping: monitor must be the name of a logged value, got {monitor!r}")
         self.monitor = monitor
         self.patience = check_int(patience, "patience", "EarlyStopping", minimum=0)
-        self.min_delta = float(min_delta)
-        self.restore_best_weights = restore_best_weights
+        self.min_delta = check_float(min_delta, "min_delta", "EarlyStopping", low=0.0)
+        self.restore_best_weights = check_bool(restore_best_weights, "restore_best_weights", "EarlyStopping")
 
     def on_train_begin(self, model: Any) -> None:
         self.best = math.inf
@@ -114,6 +120,9 @@ def _prepare(model: Any, X: Any, y: Any, mask: Any, where: str) -> tuple[np.ndar
             raise ValueError(f"{where}: mask must be non-negative weights, got a minimum of {mask.min()}")
         if not mask.any():
             raise ValueError(f"{where}: mask has no observed entry (all weights are 0)")
+        with np.errstate(over="ignore"):
+            if not np.isfinite(mask.sum()):
+                raise ValueError(f"{where}: the mask weights sum to more than {dtype} holds; rescale them")
     return X, y, mask
 
 
@@ -133,6 +142,15 @@ def _validation_arrays(
     return X_val, y_val, m_val
 
 
+def _running_mean(mean: float, count: float, value: float, n: float) -> tuple[float, float]:
+    """The mean of the batch losses so far, weighted by their entries n, with one more batch: (mean, Σ n).
+
+    Updating the mean, rather than summing value · n, cannot overflow where every value is finite.
+    """
+    count += n
+    return mean + (value - mean) * (n / count), count
+
+
 def _batches(n: int, batch_size: int) -> range:
     return range(0, n, batch_size)
 
@@ -148,23 +166,81 @@ def _nonfinite_parameter(model: Any, which: int) -> str | None:
     return None
 
 
+class _Undo:
+    """A copy of everything an optimizer step writes (parameters, optimizer state, Adam's t), taken before the
+    step, so that a step that overflows can be undone exactly: nothing is left half-updated.
+
+    The copies go into buffers allocated once; a model with a flat buffer costs one copy of it and one of each
+    flat state buffer per step (a few % of a step).
+    """
+
+    def __init__(self, model: Any, optimizer: optimizers.Optimizer) -> None:
+        if optimizer._model is None:
+            optimizer._bind(model)  # allocate the state now (the first step would), so that step can be undone too
+        flat, flat_state = getattr(model, "flat", None), optimizer._flat_state
+        if flat is not None and flat_state is not None:
+            live = [flat.params, *flat_state.values()]
+        else:
+            live = [p for _, p, _ in model.parameters()] + [a for s in optimizer.state.values() for a in s.values()]
+        self.pairs = [(array, np.empty_like(array)) for array in live]
+        self.optimizer = optimizer
+        self.t = getattr(optimizer, "t", None)
+
+    def save(self) -> None:
+        for array, copy in self.pairs:
+            np.copyto(copy, array)
+        self.t = getattr(self.optimizer, "t", None)
+
+    def restore(self) -> None:
+        for array, copy in self.pairs:
+            np.copyto(array, copy)
+        if self.t is not None:
+            self.optimizer.t = self.t
+
+
+_UNDONE = (
+    "which was undone: parameters and optimizer state are as after the last finite step. "
+    "Lower the learning rate and fit again."
+)
+
+
 def _train_step(
-    model: Any, loss: losses.Loss, optimizer: optimizers.Optimizer,
+    model: Any, loss: losses.Loss, optimizer: optimizers.Optimizer, undo: _Undo,
     x: np.ndarray, y: np.ndarray, mask: np.ndarray | None, where: str,
 ) -> float:  # fmt: skip
-    """One gradient step on one batch; returns the batch loss. ``where`` names epoch and batch for errors."""
-    pred = model.forward(x)
-    value = loss.forward(pred, y, mask) + model.aux_loss()
+    """One gradient step on one batch; returns the batch loss. ``where`` names epoch and batch for errors.
+
+    fit runs it with floating-point errors raising (overflow, inf − inf, 0·inf, division by 0), so an overflow
+    anywhere stops training where it happens. On it, or on a NaN or inf loss, gradient or parameter, the model
+    and the optimizer are left exactly as after the previous step.
+    """
+    try:
+        pred = model.forward(x)
+        value = loss.forward(pred, y, mask) + model.aux_loss()
+        if math.isfinite(value):
+            model.backward(loss.backward())
+    except FloatingPointError as err:
+        raise TrainingDiverged(
+            f"{where}: {err} in the forward or backward pass; parameters were not updated. "
+            "Lower the learning rate or check the scale of the data."
+        ) from None
     if not math.isfinite(value):
         raise TrainingDiverged(f"{where}: the loss is {value}. Lower the learning rate or check the data.")
-    model.backward(loss.backward())
     bad = _nonfinite_parameter(model, which=2)
     if bad is not None:
         raise TrainingDiverged(f"{where}: the gradient of {bad} holds NaN or inf; parameters were not updated.")
-    optimizer.step(model)
+    undo.save()
+    try:
+        optimizer.step(model)
+    except BaseException as err:  # an overflow, or Ctrl-C in the middle of a per-parameter update
+        undo.restore()
+        if isinstance(err, FloatingPointError):
+            raise TrainingDiverged(f"{where}: {err} in the update, {_UNDONE}") from None
+        raise
     bad = _nonfinite_parameter(model, which=1)
     if bad is not None:
-        raise TrainingDiverged(f"{where}: parameter {bad} became NaN or inf after the update; lower the learning rate.")
+        undo.restore()
+        raise TrainingDiverged(f"{where}: parameter {bad} became NaN or inf in the update, {_UNDONE}")
     return value
 
 
@@ -209,7 +285,10 @@ def fit(
     of observed entries), plus any auxiliary loss the layers add.
 
     Raises:
-        TrainingDiverged: the loss, a gradient or a parameter became NaN or inf (names epoch and batch).
+        TrainingDiverged: an overflow, or a NaN or inf in the loss, a gradient or a parameter (names epoch and
+            batch). The model and its optimizer are left exactly as after the last finite step: lower the
+            learning rate (``model.optimizer.lr``) and fit again.
+        ValueError, TypeError: a bad argument, named with what was expected and what came.
     """
     where = f"{type(model).__name__}.fit"
     X, y, mask = _prepare(model, X, y, mask, where)
@@ -220,6 +299,9 @@ def fit(
         raise ValueError(f"{where}: batch_size is {batch_size}, more than the {n} rows of X")
     every = check_int(every, "every", where)
     verbose = check_int(verbose, "verbose", where, minimum=0)
+    shuffle = check_bool(shuffle, "shuffle", where)
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"{where}: callbacks must be a list of callbacks, got {type(callbacks).__name__}")
     val = None if validation_data is None else _validation_arrays(model, validation_data, X, y, where)
     if optimizer is not None:
         model.optimizer = optimizers.get(optimizer)
@@ -230,6 +312,7 @@ def fit(
     elif model.loss is None:
         model.loss = losses.MSELoss()
     opt, loss_fn = model.optimizer, model.loss
+    undo = _Undo(model, opt)
     rng = as_generator(seed)
     history = History()
     for callback in callbacks:
@@ -244,21 +327,20 @@ def fit(
                 Xe, ye, me = X[order], y[order], None if mask is None else mask[order]
             else:
                 Xe, ye, me = X, y, mask
-            total = count = 0.0
-            # X, y and mask were validated once above; an overflow inside shows up as a NaN/inf loss, gradient
-            # or parameter, which _train_step reports as TrainingDiverged instead of a RuntimeWarning.
-            with trusted(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            mean = count = 0.0
+            # X, y and mask were validated once above. An overflow inside raises FloatingPointError, which
+            # _train_step reports as TrainingDiverged (naming epoch and batch) instead of a RuntimeWarning.
+            with trusted(), np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
                 for batch, i in enumerate(_batches(n, batch_size), start=1):
                     mb = None if me is None else me[i : i + batch_size]
                     if mb is not None and not mb.any():
                         continue  # no observed entry in this batch: nothing to learn from
                     value = _train_step(
-                        model, loss_fn, opt, Xe[i : i + batch_size], ye[i : i + batch_size], mb,
+                        model, loss_fn, opt, undo, Xe[i : i + batch_size], ye[i : i + batch_size], mb,
                         f"{where}: epoch {epoch}, batch {batch}",
                     )  # fmt: skip
-                    total += value * loss_fn.cache["n"]
-                    count += loss_fn.cache["n"]
-            logs = {"loss": total / count}
+                    mean, count = _running_mean(mean, count, value, loss_fn.cache["n"])
+            logs = {"loss": mean}
             if val is not None:
                 logs["val_loss"] = evaluate(model, *val[:2], mask=val[2], loss=loss_fn)
             history.append(epoch, logs)
@@ -291,18 +373,21 @@ def evaluate(
 
     Computed in batches as (Σ_b L_b · n_b) / Σ_b n_b, n_b the entries of batch b. ``loss`` defaults to the
     one of the last fit, else MSE; y = None means y = X for an Autoencoder.
+
+    Raises ValueError when the loss overflows or is not finite (data far too large, or a broken model).
     """
     where = f"{type(model).__name__}.evaluate"
     X, y, mask = _prepare(model, X, y, mask, where)
     batch_size = check_int(batch_size, "batch_size", where)
     loss_fn = losses.get(loss) if loss is not None else (model.loss or losses.MSELoss())
-    total = count = 0.0
-    with model.inference(), trusted():
+    mean = count = 0.0
+    with model.inference(), trusted(), overflow_as_error(where):
         for i in _batches(X.shape[0], batch_size):
             mb = None if mask is None else mask[i : i + batch_size]
             if mb is not None and not mb.any():
                 continue
             value = loss_fn.forward(model.forward(X[i : i + batch_size]), y[i : i + batch_size], mb)
-            total += (value + model.aux_loss()) * loss_fn.cache["n"]
-            count += loss_fn.cache["n"]
-    return total / count
+            mean, count = _running_mean(mean, count, value + model.aux_loss(), loss_fn.cache["n"])
+    if not math.isfinite(mean):
+        raise ValueError(f"{where}: the loss is {mean}: the model's output is not finite on this data")
+    return mean

@@ -4,16 +4,18 @@ Every message names where it happened, the argument, what was expected and what 
 ``Dense(10→5).forward: x has 7 features, expected 10``.
 
 Finite checks (NaN/inf) cost one pass over the data. ``fit`` validates its data once, then runs the
-inner loop inside :func:`trusted`, which skips the per-layer finite checks; everything else (shapes,
-dtypes) is still checked on every call, because those checks cost nothing.
+inner loop inside :func:`trusted`, which skips the per-layer finite checks and the overflow guard of
+:func:`overflow_guard` (``fit`` reports an overflow as ``TrainingDiverged`` instead); everything else
+(shapes, dtypes) is still checked on every call, because those checks cost nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -21,6 +23,8 @@ import numpy as np
 LAYER_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex128))
 
 _trusted_depth = 0
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
 
 
 @contextlib.contextmanager
@@ -32,6 +36,47 @@ def trusted() -> Iterator[None]:
         yield
     finally:
         _trusted_depth -= 1
+
+
+@contextlib.contextmanager
+def overflow_as_error(where: str) -> Iterator[None]:
+    """Turn a floating-point overflow, invalid operation (inf − inf, 0·inf) or division by 0 inside the block
+    into a ValueError naming ``where``, instead of a RuntimeWarning and an inf or NaN result."""
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+            yield
+    except FloatingPointError as err:
+        raise ValueError(f"{where}: {err}: the values are too large for their dtype") from None
+
+
+def overflow_guard(function: _Function) -> _Function:
+    """Decorate a public function or method: outside :func:`trusted`, it runs inside :func:`overflow_as_error`.
+
+    The error names a method by its object's repr (``Dense(10→5).forward``), a function by its name. Inside
+    ``fit`` (trusted) the guard costs one test: ``fit`` sets the same floating-point errors to raise and
+    reports them as ``TrainingDiverged``.
+    """
+    is_method = "." in function.__qualname__
+
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if _trusted_depth:
+            return function(*args, **kwargs)
+        where = f"{args[0]!r}.{function.__name__}" if is_method else function.__name__
+        with overflow_as_error(where):
+            return function(*args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
+
+
+def require_layer(layer: Any, where: str) -> None:
+    """Raise TypeError unless ``layer`` has the layer protocol (params, grads, forward, backward)."""
+    missing = [name for name in ("params", "grads", "forward", "backward") if not hasattr(layer, name)]
+    if missing:
+        raise TypeError(
+            f"{where}: {type(layer).__name__} is not a layer: it lacks {', '.join(missing)} "
+            "(a layer has params, grads, forward(x) and backward(grad_y))"
+        )
 
 
 def check_dtype(dtype: Any, where: str) -> np.dtype:
@@ -61,7 +106,8 @@ def as_array(
 
     Raises:
         TypeError: ``x`` is not numeric (object, string, ...), or complex where ``dtype`` is real.
-        ValueError: wrong number of dimensions, empty, or (``finite=True``) holds NaN or inf.
+        ValueError: wrong number of dimensions, empty, values beyond the range of ``dtype``, or
+            (``finite=True``) holds NaN or inf.
     """
     if not isinstance(x, np.ndarray):
         try:
@@ -78,8 +124,13 @@ def as_array(
         raise ValueError(f"{where}: {name} must be {ndim}-D {expected}, got shape {x.shape}")
     if x.size == 0:
         raise ValueError(f"{where}: {name} is empty (shape {x.shape})")
-    if dtype is not None:
-        x = np.asarray(x, dtype=dtype)
+    if dtype is not None and x.dtype != dtype:
+        try:
+            with np.errstate(over="raise"):
+                x = x.astype(dtype)
+        except FloatingPointError:
+            largest = np.finfo(dtype).max
+            raise ValueError(f"{where}: {name} holds values beyond the range of {dtype} (±{largest:.4g})") from None
     elif kind in "biu":
         x = x.astype(np.float64)
     if finite and _trusted_depth == 0 and not np.isfinite(x).all():
@@ -110,6 +161,13 @@ def check_int(value: Any, name: str, where: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{where}: {name} must be ≥ {minimum}, got {value}")
     return int(value)
+
+
+def check_bool(value: Any, name: str, where: str) -> bool:
+    """Return ``value`` as bool if it is True or False (NumPy's bool too); raise TypeError otherwise."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: {name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
 
 
 def check_float(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 batch_sizes = st.integers(min_value=1, max_value=4)
@@ -25,3 +26,40 @@ def away_from_zero(x: np.ndarray, margin: float = KINK_MARGIN) -> np.ndarray:
     """x with every entry moved to at least ``margin`` from 0 (keeping its sign)."""
     sign = np.where(x >= 0, 1.0, -1.0)
     return np.where(np.abs(x) < margin, sign * margin, x)
+
+
+_FUZZ_DTYPES = [np.float64, np.float32, np.float16, np.int64, np.int8, np.uint8, np.bool_, np.complex128]
+_EXTREMES = [0.0, -1.0, 1e4, -1e4, 1e19, 3e38, -3e38, 1e154, -1e300, 1.7e308, -1.79e308, 5e-324, np.nan, np.inf]
+_EXTREMES_32 = [0.0, -1.0, 1e4, -1e4, 1e19, -1e19, 3.4e38, -3.4e38, 1e-45, np.nan, -np.inf]
+_NOT_NUMERIC_ARRAYS = [
+    None,
+    "abc",
+    3,
+    2.5,
+    b"bytes",
+    {},
+    [[1.0, 2.0], [3.0]],  # ragged
+    [[]],
+    np.array([[1, None]], dtype=object),
+    np.full((2, 3), "x"),
+    np.array(["2020-01-01"], dtype="datetime64[D]"),
+    np.zeros(2, dtype=[("a", "f8")]),
+]
+
+
+def malformed_arrays(features: int) -> st.SearchStrategy[object]:
+    """What a careless caller passes where x: (batch, features) belongs.
+
+    Any numeric dtype (integers, bool, float16, complex), 0 to 3 dimensions with empty sides, or the right
+    shape with any values (NaN, ±inf, ±1.8e308, subnormals), the right shape with extreme values only, and
+    things that are no numeric array at all.
+    """
+    right_shape = st.tuples(st.integers(1, 3), st.just(features))
+    shapes = st.one_of(right_shape, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))
+    extremes = st.one_of(
+        hnp.arrays(np.float64, right_shape, elements=st.sampled_from(_EXTREMES)),
+        hnp.arrays(np.float32, right_shape, elements=st.sampled_from(_EXTREMES_32)),
+    )
+    return st.one_of(
+        hnp.arrays(dtype=st.sampled_from(_FUZZ_DTYPES), shape=shapes), extremes, st.sampled_from(_NOT_NUMERIC_ARRAYS)
+    )

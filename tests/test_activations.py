@@ -9,6 +9,7 @@ import pytest
 from helpers import SMOOTH_RTOL, away_from_zero, batch_sizes, feature_sizes, seeds, uniform
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import autoencoder_np as ae
 from autoencoder_np.gradcheck import check_layer
@@ -73,6 +74,33 @@ def test_sigmoid_and_tanh_are_finite_and_silent_at_plus_minus_1e4(dtype: type) -
     assert sig[0] == 0.0
     assert sig[-1] == 1.0
     assert sig[3] == 0.5
+    # At the limits the derivatives are exactly their analytic values: σ′(±1e4) = tanh′(±1e4) = 0, σ′(0) = 1/4.
+    for cls, at_zero in ((ae.Sigmoid, 0.25), (ae.Tanh, 1.0)):
+        layer = cls()
+        layer.forward(x)
+        g = layer.backward(np.ones_like(x))[0]
+        assert g[0] == g[-1] == 0.0
+        assert g[3] == at_zero
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(z=hnp.arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 5)), elements=st.floats(-1e4, 1e4)))
+def test_sigmoid_and_tanh_match_an_independent_reference_up_to_1e4(dtype: type, z: np.ndarray) -> None:
+    x = z.astype(dtype)
+    exact = x.astype(np.float64)
+    # Other formulas than the layers use: σ(x) = (1 + tanh(x/2)) / 2, σ′(x) = (1 − tanh²(x/2)) / 4 and
+    # tanh′(x) = 1/cosh²(x) = 4e^(−2|x|) / (1 + e^(−2|x|))².
+    half, e = np.tanh(exact / 2), np.exp(-2 * np.abs(exact))
+    tol = 4 * float(np.finfo(dtype).eps)
+    for layer, y_ref, g_ref in (
+        (ae.Sigmoid(), (1 + half) / 2, (1 - half**2) / 4),
+        (ae.Tanh(), np.tanh(exact), 4 * e / (1 + e) ** 2),
+    ):
+        y = layer.forward(x)
+        g = layer.backward(np.ones_like(x))
+        assert y.dtype == g.dtype == dtype
+        np.testing.assert_allclose(y, y_ref, rtol=tol, atol=tol)
+        np.testing.assert_allclose(g, g_ref, rtol=tol, atol=tol)
 
 
 def test_sigmoid_keeps_relative_precision_in_the_left_tail() -> None:

@@ -9,6 +9,7 @@ import pytest
 from helpers import SMOOTH_RTOL, batch_sizes, feature_sizes, seeds
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import autoencoder_np as ae
 from autoencoder_np.gradcheck import check_loss
@@ -111,7 +112,10 @@ def test_logit_losses_are_finite_and_silent_at_plus_minus_1e4(dtype: type) -> No
     assert value == pytest.approx((1e4 + 0 + np.log(2) + 0 + 1e4) / 5, rel=1e-6)
     assert grad.dtype == dtype
     np.testing.assert_allclose(grad, np.array([[-1, 0, -0.5, 0, 1]]) / 5, atol=1e-7)  # σ(z) − t at the limits
-    assert np.isfinite(multi_grad).all()
+    # softmax(z) is exactly one-hot at the 1e4 entry: L = −Σ t·log softmax = 2e4 + 1e4 + (1e4 − 100), and
+    # dL/dz = softmax · Σt − t = (0, 0, 0, 0, 3) − t.
+    assert multi_value == pytest.approx(2e4 + 1e4 + 1e4 - 100.0, rel=1e-6)
+    np.testing.assert_array_equal(multi_grad, [[-1.0, 0.0, -1.0, -1.0, 3.0]])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -128,6 +132,36 @@ def test_bce_clips_with_the_dtypes_epsilon(dtype: type) -> None:
     assert value == pytest.approx(-np.log(eps), rel=0.2)  # each term is about −log ε
     assert np.isfinite(grad).all()
     assert grad.dtype == dtype
+    # The analytic limits are ∓∞ (p → 0 with t = 1, p → 1 with t = 0); the clipped p gives ∓1/ε, signs right.
+    np.testing.assert_allclose(grad[0, :2] * 3, [-1 / eps, 1 / eps], rtol=4 * eps)
+
+
+_logits = hnp.arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(2, 5)), elements=st.floats(-1e4, 1e4))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(z=_logits, seed=seeds)
+def test_logit_losses_match_an_independent_reference_up_to_1e4(dtype: type, z: np.ndarray, seed: int) -> None:
+    z = z.astype(dtype)
+    t = np.random.default_rng(seed).uniform(0, 1, z.shape).astype(dtype)
+    exact, t64 = z.astype(np.float64), t.astype(np.float64)
+    tol = 8 * float(np.finfo(dtype).eps)
+    # BCE with logits: ℓ = log(1 + e^z) − z·t = logaddexp(0, z) − z·t,   ℓ′ = σ(z) − t = (1 + tanh(z/2))/2 − t.
+    bce = ae.BCEWithLogitsLoss()
+    value = bce.forward(z, t)
+    reference = np.mean(np.logaddexp(0, exact) - exact * t64)
+    assert value == pytest.approx(reference, rel=tol, abs=tol * np.abs(exact).max())
+    np.testing.assert_allclose(bce.backward(), ((1 + np.tanh(exact / 2)) / 2 - t64) / z.size, atol=tol / z.size)
+    # Multinomial: log softmax(z) = z − logsumexp(z) per row; dL/dz = (softmax · Σt − t) / B.
+    multi = ae.MultinomialLoss()
+    value = multi.forward(z, t)
+    log_softmax = exact - np.logaddexp.reduce(exact, axis=1, keepdims=True)
+    reference = -np.sum(t64 * log_softmax) / z.shape[0]
+    assert value == pytest.approx(reference, rel=tol, abs=tol * np.abs(exact).max())
+    expected = (np.exp(log_softmax) * t64.sum(axis=1, keepdims=True) - t64) / z.shape[0]
+    grad = multi.backward()
+    assert grad.dtype == dtype
+    np.testing.assert_allclose(grad, expected, atol=tol * z.shape[1])
 
 
 @pytest.mark.parametrize(

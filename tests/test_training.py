@@ -81,7 +81,9 @@ def test_epoch_loss_is_the_exact_mean_over_the_epoch() -> None:
 
 def test_divergence_stops_with_epoch_batch_and_value() -> None:
     model, X = _founding()
-    with pytest.raises(ae.TrainingDiverged, match=r"epoch \d+, batch \d+: .*(loss is (nan|inf)|NaN or inf)"):
+    with pytest.raises(
+        ae.TrainingDiverged, match=r"epoch \d+, batch \d+: .*(loss is (nan|inf)|NaN or inf|overflow encountered)"
+    ):
         model.fit(X * 1e200, epochs=3, batch_size=32, optimizer=ae.SGD(1e100), verbose=0)
 
 
@@ -182,3 +184,83 @@ def test_fit_rejects_bad_data(X: object, error: type, message: str) -> None:
     model, _ = _founding()
     with pytest.raises(error, match=message):
         model.fit(X, epochs=1, batch_size=1, verbose=0)
+
+
+def test_an_update_that_overflows_is_undone_and_training_goes_on_with_a_lower_lr() -> None:
+    model = ae.Sequential([ae.Dense(2, 2, rng=0)])
+    X, Y = np.ones((8, 2)), np.full((8, 2), 10.0)
+    before = model.flat.params.copy()
+    opt = ae.SGD(1e308, momentum=0.9)  # lr·g overflows to inf in the very first update
+    with pytest.raises(
+        ae.TrainingDiverged, match=r"epoch 1, batch 1: overflow encountered in multiply in the update, which was undone"
+    ):
+        model.fit(X, Y, epochs=2, batch_size=4, optimizer=opt, verbose=0)
+    np.testing.assert_array_equal(model.flat.params, before)
+    assert not any(state["velocity"].any() for state in opt.state.values())  # the momentum was undone too
+    opt.lr = 0.01
+    history = model.fit(X, Y, epochs=5, batch_size=4, verbose=0)
+    assert model.optimizer is opt
+    assert np.isfinite(model.flat.params).all()
+    assert history["loss"][-1] < history["loss"][0]
+
+
+def test_an_interrupted_per_parameter_update_is_undone(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Scale:
+        """A student's layer with plain-dict parameters: the model has no flat buffer, so updates go one by one."""
+
+        def __init__(self) -> None:
+            self.params = {"s": np.array([2.0])}
+            self.grads = {"s": np.zeros(1)}
+
+        def forward(self, x: np.ndarray) -> np.ndarray:
+            self.x = x
+            return x * self.params["s"]
+
+        def backward(self, grad_y: np.ndarray) -> np.ndarray:
+            self.grads["s"] = np.array([np.sum(grad_y * self.x)])
+            return grad_y * self.params["s"]
+
+    model = ae.Sequential([ae.Dense(3, 3, rng=0), Scale()])
+    assert model.flat is None
+    opt = ae.Adam(0.1)
+    before = [p.copy() for _, p, _ in model.parameters()]
+    update, calls = ae.Adam._update, []
+
+    def interrupted(self, p, g, state):  # Ctrl-C after the first parameter of the first step is updated
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        update(self, p, g, state)
+
+    monkeypatch.setattr(ae.Adam, "_update", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(np.ones((4, 3)), np.zeros((4, 3)), epochs=1, batch_size=4, optimizer=opt, verbose=0)
+    for (_, p, _), p0 in zip(model.parameters(), before, strict=True):
+        np.testing.assert_array_equal(p, p0)
+    assert opt.t == 0
+    assert not any(value.any() for state in opt.state.values() for value in state.values())
+
+
+def test_adam_second_moment_overflow_is_caught_not_left_as_a_silent_inf() -> None:
+    # In float32 g = 1e38 is finite but g² is not: Adam's v would hold inf and freeze that weight for good.
+    model = ae.Sequential([ae.Dense(1, 1, rng=0, dtype=np.float32)])
+    model.params["0.W"] = [[0.5]]
+    before = model.flat.params.copy()
+    opt = ae.Adam()
+    X = np.full((1, 1), 1e19, dtype=np.float32)
+    with pytest.raises(ae.TrainingDiverged, match=r"epoch 1, batch 1: overflow encountered in multiply in the update"):
+        model.fit(X, np.zeros((1, 1)), batch_size=1, optimizer=opt, verbose=0)
+    np.testing.assert_array_equal(model.flat.params, before)
+    assert opt.t == 0
+    assert not any(value.any() for state in opt.state.values() for value in state.values())
+
+
+def test_an_overflow_in_a_hidden_layer_stops_fit_before_the_update() -> None:
+    # Huge weights overflow inside the decoder while the sigmoid keeps the output (and so the loss) finite.
+    model = ae.Autoencoder.from_sizes([4, 2], seed=0)
+    model.params["decoder.0.W"] = np.full((2, 4), 1e300)
+    model.params["encoder.0.W"] = np.full((4, 2), 1e300)
+    before = model.flat.params.copy()
+    with pytest.raises(ae.TrainingDiverged, match=r"epoch 1, batch 1: overflow encountered in matmul in the forward"):
+        model.fit(np.ones((4, 4)), epochs=1, batch_size=4, verbose=0)
+    np.testing.assert_array_equal(model.flat.params, before)

@@ -24,12 +24,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .. import training
 from ..activations import Sigmoid
 from ..layers import Dropout
 from ..losses import BCEWithLogitsLoss
 from ..model import Autoencoder, Sequential
 from ..optimizers import Adam
+from ..training import TrainingDiverged
 from ..validation import check_float, check_int, trusted
 from .base import Recommender
 from .layers import UserNode
@@ -100,16 +100,19 @@ class CDAE(NeuralTraining, Recommender):
             self.network_.train()
             total = count = 0.0
             order = rng.permutation(X.shape[0])
-            # X was validated above; an overflow shows up as TrainingDiverged, as in the core fit.
+            # X was validated above; an overflow shows up as a non-finite loss, which stops training.
             with trusted(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for batch, start in enumerate(range(0, X.shape[0], batch_size), start=1):
                     rows = order[start : start + batch_size]
                     x = X[rows]
                     self.node_.users = rows  # whose nodes this batch trains
-                    value = training._train_step(
-                        self.network_, loss, optimizer, x, x, self._loss_mask(x, rng),
-                        f"{where}: epoch {epoch}, batch {batch}",
-                    )  # fmt: skip
+                    # One step of the core loop, written out: the mask changes every batch (negative sampling).
+                    value = loss.forward(self.network_.forward(x), x, self._loss_mask(x, rng))
+                    value += self.network_.aux_loss()
+                    if not math.isfinite(value):
+                        raise TrainingDiverged(f"{where}: epoch {epoch}, batch {batch}: the loss is {value}; lower lr")
+                    self.network_.backward(loss.backward())
+                    optimizer.step(self.network_)
                     total += value * loss.cache["n"]
                     count += loss.cache["n"]
             self.node_.users = None
