@@ -99,21 +99,25 @@ def _clicks(seed: int, shape: tuple[int, int]) -> np.ndarray:
 @pytest.mark.parametrize("seed", [0, 1])
 def test_whole_mult_vae_network_with_its_loss_and_kl_passes_the_check(seed: int) -> None:
     model = MultVAE((5, 3), l2=0.1, dtype="float64", seed=seed)
-    network = model._build(6, np.random.default_rng(seed))
+    model.n_items_ = 6
+    network = model._build(np.random.default_rng(seed))
     model.sampler_.beta = 0.2
     report = check_model(network, _clicks(seed, (3, 6)), MultinomialLoss(), rtol=1e-6)
     assert report.passed, str(report)
 
 
 def test_whole_mult_dae_network_passes_the_check() -> None:
-    network = MultDAE((4,), l2=0.1, dtype="float64")._build(6, np.random.default_rng(3))
+    model = MultDAE((4,), l2=0.1, dtype="float64")
+    model.n_items_ = 6
+    network = model._build(np.random.default_rng(3))
     report = check_model(network, _clicks(3, (3, 6)), MultinomialLoss(), rtol=1e-6)
     assert report.passed, str(report)
 
 
 def test_whole_cdae_network_with_masked_bce_passes_the_check() -> None:
     model = CDAE(4, l2=0.1, dtype="float64")
-    network = model._build(5, 6, np.random.default_rng(2))
+    model.n_users_, model.n_items_ = 5, 6
+    network = model._build(np.random.default_rng(2))
     model.node_.users = np.array([4, 0, 4])
     X = _clicks(2, (3, 6))
     mask = np.maximum(X, np.random.default_rng(5).random(X.shape) < 0.3)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import zipfile
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -16,6 +20,7 @@ from autoencoder_np.recsys import (
     MultDAE,
     MultVAE,
     Popularity,
+    Recommender,
     TruncatedSVD,
     split_heldout_users,
     split_ratings,
@@ -23,6 +28,7 @@ from autoencoder_np.recsys import (
 )
 from autoencoder_np.recsys.metrics import ndcg_at_k, rmse
 from autoencoder_np.recsys.neural import fold_in_ndcg
+from autoencoder_np.serialize import FileFormatError, load_arrays, save_arrays
 
 TOY = np.array([[1, 1, 0, 0], [1, 0, 1, 0], [0, 1, 1, 1], [1, 1, 1, 0]], dtype=float)
 
@@ -119,8 +125,43 @@ def test_every_top_n_model_folds_in_new_users_and_never_recommends_seen_items(mo
     assert not np.take_along_axis(X, top, axis=1).any()
     with_seen = model.recommend(X, k=5, exclude_seen=False)
     np.testing.assert_array_equal(with_seen, np.argsort(-scores, axis=1, kind="stable")[:, :5])
-    assert isinstance(model.arrays(), dict)
     assert repr(model).startswith(type(model).__name__ + "(")
+
+
+@pytest.mark.parametrize("model", TOPN_FAST, ids=lambda m: type(m).__name__)
+def test_a_saved_top_n_model_scores_exactly_the_same_after_load(model, heldout, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    model.fit(heldout.train, heldout.validation)
+    path = model.save(tmp_path / "model.npz")
+    loaded = Recommender.load(path)
+    assert type(loaded) is type(model)
+    assert loaded.get_config() == model.get_config()
+    np.testing.assert_array_equal(loaded.score(heldout.test.input), model.score(heldout.test.input))
+    with zipfile.ZipFile(path) as archive:  # plain arrays and a JSON header, no pickle
+        header = json.loads(archive.read("header.json"))
+    assert header["recommender"] == type(model).__name__
+
+
+@pytest.mark.parametrize("model", [GlobalMean(), Biases(), AutoRec("item", hidden=8, epochs=2)], ids=repr)
+def test_a_saved_rating_model_predicts_exactly_the_same_after_load(model, ratings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    R, T = ratings.train.matrix(), ratings.test
+    model.fit(R)
+    loaded = type(model).load(model.save(tmp_path / "r.npz"))
+    np.testing.assert_array_equal(loaded.predict(T.user, T.item), model.predict(T.user, T.item))
+
+
+def test_load_refuses_the_wrong_class_and_forged_fitted_values(heldout, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = EASE(50.0).fit(heldout.train).save(tmp_path / "ease.npz")
+    with pytest.raises(FileFormatError, match="holds 'EASE', not a MultDAE"):
+        MultDAE.load(path)
+    arrays, header = load_arrays(path)
+    save_arrays(tmp_path / "forged.npz", {**arrays, "__class__": np.zeros(1)}, header)
+    with pytest.raises(FileFormatError, match="'__class__' is not a fitted value"):
+        Recommender.load(tmp_path / "forged.npz")
+    save_arrays(tmp_path / "alien.npz", arrays, {**header, "recommender": "Popen"})
+    with pytest.raises(FileFormatError, match="holds 'Popen'"):
+        Recommender.load(tmp_path / "alien.npz")
+    with pytest.raises(ValueError, match=r"EASE\.arrays: the model is not fitted yet"):
+        EASE().save(tmp_path / "unfitted.npz")
 
 
 @pytest.mark.parametrize("model", [Popularity(), EASE(), MultDAE(epochs=1), AutoRec(epochs=1)], ids=repr)
@@ -186,7 +227,7 @@ def test_i_autorec_needs_the_training_users_and_falls_back_for_unseen_ones() -> 
     assert (P[:, 2] == 2.5).all()
     with pytest.raises(ValueError, match="must have those 3 rows"):
         model.score(R[:2])
-    np.testing.assert_array_equal(model.arrays()["train"], R)  # what a save needs to predict again
+    np.testing.assert_array_equal(model.arrays()["train_"], R)  # what a save needs to predict again
     U = AutoRec("user", hidden=4, epochs=2, default_rating=2.5).fit(R)
     assert U.score(np.array([[0.0, 4.0, 0.0]])).shape == (1, 3)  # U-AutoRec folds in a new user
 

@@ -77,13 +77,15 @@ class AutoRec(NeuralTraining, RatingModel):
         config = {"kind": self.kind, "hidden": self.hidden, "default_rating": self.default_rating}
         return {**config, **self._training_config()}
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The network's parameters and the training matrix (I-AutoRec reads its input columns from it)."""
-        return {**super().arrays(), "train": self.train_}
-
     def _rows(self, R: np.ndarray) -> np.ndarray:
         """The network's input rows: items (Rᵀ) for I-AutoRec, users (R) for U-AutoRec."""
         return (R.T if self.kind == "item" else R).astype(self.dtype)
+
+    def _build(self, rng: np.random.Generator) -> Autoencoder:
+        """Dense(n, hidden) ─ Sigmoid ─ Dense(hidden, n) ─ Identity, n = training users (I-) or items (U-)."""
+        n = self.n_users_ if self.kind == "item" else self.n_items_
+        encoder = Sequential([self._dense(n, self.hidden, rng), Sigmoid()])
+        return Autoencoder(encoder, Sequential([self._dense(self.hidden, n, rng), Identity()]))
 
     def fit(self, train: np.ndarray, validation: np.ndarray | None = None) -> AutoRec:
         """train: (n_users, n_items) ratings, 0 = missing; validation: the same shape, validation ratings.
@@ -96,11 +98,7 @@ class AutoRec(NeuralTraining, RatingModel):
         self.train_ = R
         self.seen_users_ = observed.any(axis=1)
         self.seen_items_ = observed.any(axis=0)
-        rng = np.random.default_rng(self.seed)
-        n = R.shape[0] if self.kind == "item" else R.shape[1]
-        encoder = Sequential([self._dense(n, self.hidden, rng), Sigmoid()])
-        decoder = Sequential([self._dense(self.hidden, n, rng), Identity()])
-        self.network_ = Autoencoder(encoder, decoder)
+        self.network_ = self._build(np.random.default_rng(self.seed))
         monitor = None
         if V is not None:
             users, items = np.nonzero(V)

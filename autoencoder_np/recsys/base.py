@@ -14,7 +14,8 @@ Two kinds of model, one set of verbs::
   another such matrix of validation ratings. ``score(R)`` gives predicted ratings.
 
 ``recommend`` ranks ``score(X)`` with the items of X (the user's history) set to −inf when ``exclude_seen``.
-``get_config()`` gives the constructor arguments; ``arrays()`` the fitted arrays by name (what a save keeps).
+``get_config()`` gives the constructor arguments and ``arrays()`` the fitted arrays by name; ``save(path)``
+writes both to one .npz file with a JSON header (no pickle) and ``Recommender.load(path)`` reads it back.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
+from ..serialize import FileFormatError, load_arrays, save_arrays
 from ..validation import as_array, check_int
 from .metrics import top_k
 
@@ -44,8 +47,61 @@ class Recommender:
         return {}
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The fitted arrays by name (what a save keeps beside ``get_config()``)."""
-        raise NotImplementedError
+        """The fitted arrays by name: every array attribute whose name ends in "_" (``B_``, ``counts_``, …)."""
+        self._check_fitted(f"{type(self).__name__}.arrays")
+        return {k: v for k, v in vars(self).items() if _fitted_name(k) and isinstance(v, np.ndarray)}
+
+    def _fitted_scalars(self) -> dict[str, Any]:
+        """The fitted numbers by name (``n_items_``, ``best_epoch_``, …); NaN becomes None for JSON."""
+        scalars = {}
+        for k, v in vars(self).items():
+            if _fitted_name(k) and isinstance(v, (bool, int, float, np.number)):
+                v = v.item() if isinstance(v, np.number) else v
+                scalars[k] = None if isinstance(v, float) and math.isnan(v) else v
+        return scalars
+
+    def save(self, path: str | Path) -> Path:
+        """Save the fitted model to one .npz file (arrays) with a JSON header (class, config, fitted numbers).
+
+        No pickle: :meth:`load` rebuilds the model from its class name and ``get_config()``. A neural model's
+        dropout generator is not kept (it only matters for further training).
+        """
+        header = {"recommender": type(self).__name__, "config": self.get_config(), "fitted": self._fitted_scalars()}
+        return save_arrays(path, self.arrays(), header)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Recommender:
+        """A model saved by :meth:`save`; ``EASE.load`` also checks that the file holds an EASE.
+
+        Raises:
+            FileFormatError: not such a file, an unknown recommender class, or fitted values that do not fit.
+        """
+        arrays, header = load_arrays(path)
+        where = f"{cls.__name__}.load {path}"
+        classes = {c.__name__: c for c in _subclasses(Recommender)}
+        name = header.get("recommender")
+        if name not in classes or not issubclass(classes[name], cls):
+            raise FileFormatError(f"{where}: the file holds {name!r}, not a {cls.__name__} this library knows")
+        config, fitted = header.get("config"), header.get("fitted")
+        if not isinstance(config, dict) or not isinstance(fitted, dict):
+            raise FileFormatError(f"{where}: the header lacks the model's config or fitted values")
+        model = classes[name](**config)
+        network = {k: arrays.pop(k) for k in list(arrays) if k.startswith("network_.")}
+        for key, value in [*fitted.items(), *arrays.items()]:
+            if not _fitted_name(key) or not (value is None or isinstance(value, (bool, int, float, np.ndarray))):
+                raise FileFormatError(f"{where}: {key!r} is not a fitted value of a recommender")
+            setattr(model, key, math.nan if value is None else value)
+        model._restore_network(network, where)
+        return model
+
+    def _restore_network(self, params: dict[str, np.ndarray], where: str) -> None:
+        """Hook of :meth:`load`: a neural model rebuilds its network from ``params``; others have none."""
+        if params:
+            raise FileFormatError(f"{where}: a {type(self).__name__} has no network, the file holds {sorted(params)}")
+
+    def _check_fitted(self, where: str) -> None:
+        if self.n_items_ is None:
+            raise ValueError(f"{where}: the model is not fitted yet; call fit(train) first")
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -84,14 +140,22 @@ class Recommender:
 
     def _check_input(self, X: Any, where: str) -> np.ndarray:
         """X for scoring: 2-D, finite, non-negative, with the item count the model was fitted on."""
-        if self.n_items_ is None:
-            raise ValueError(f"{where}: the model is not fitted yet; call fit(train) first")
+        self._check_fitted(where)
         X = as_array(X, "X", where, ndim=2)
         if X.shape[1] != self.n_items_:
             raise ValueError(f"{where}: X has {X.shape[1]} items (columns), the model was fitted on {self.n_items_}")
         if (X < 0).any():
             raise ValueError(f"{where}: X must be non-negative (0 = no interaction), got a minimum of {X.min()}")
         return X
+
+
+def _fitted_name(name: str) -> bool:
+    """Fitted attributes end in "_" (scikit-learn's convention); private and dunder names never count."""
+    return name.isidentifier() and name.endswith("_") and not name.startswith("_")
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [c for sub in cls.__subclasses__() for c in (sub, *_subclasses(sub))]
 
 
 class ValidationMonitor:

@@ -75,9 +75,6 @@ class GlobalMean(RatingModel):
         self.mean_ = float(R[observed].mean())
         return self
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {"mean": np.array(self.mean_)}
-
     def score(self, X: np.ndarray) -> np.ndarray:
         """X: (n_users, n_items) -> μ everywhere."""
         X = self._check_input(X, "GlobalMean.score")
@@ -110,9 +107,6 @@ class Biases(RatingModel):
 
     def get_config(self) -> dict[str, Any]:
         return {"l2": self.l2, "sweeps": self.sweeps}
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {"mean": np.array(self.mean_), "user_bias": self.user_bias_, "item_bias": self.item_bias_}
 
     def fit(self, train: np.ndarray, validation: Any = None) -> Biases:
         R, observed = self._check_ratings(train, "Biases.fit")
@@ -154,9 +148,6 @@ class Popularity(Recommender):
         self.counts_ = (X > 0).sum(axis=0).astype(np.float64)
         return self
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {"counts": self.counts_}
-
     def score(self, X: np.ndarray) -> np.ndarray:
         """X: (n_users, n_items) -> (n_users, n_items), each row the item counts."""
         X = self._check_input(X, "Popularity.score")
@@ -182,9 +173,6 @@ class ItemKNN(Recommender):
 
     def get_config(self) -> dict[str, Any]:
         return {"k": self.k, "shrink": self.shrink}
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {"similarity": self.similarity_}
 
     def fit(self, train: np.ndarray, validation: Any = None) -> ItemKNN:
         X = self._check_train(train, "ItemKNN.fit")
@@ -223,9 +211,6 @@ class TruncatedSVD(Recommender):
 
     def get_config(self) -> dict[str, Any]:
         return {"rank": self.rank, "center": self.center}
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {"components": self.components_, "mean": self.mean_}
 
     def fit(self, train: np.ndarray, validation: Any = None) -> TruncatedSVD:
         X = self._check_train(train, f"{type(self).__name__}.fit")

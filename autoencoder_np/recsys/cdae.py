@@ -78,9 +78,10 @@ class CDAE(NeuralTraining, Recommender):
         p = np.minimum(1.0, self.negatives * n_pos / np.maximum(x.shape[1] - n_pos, 1))
         return (positive | (rng.random(x.shape) < p)).astype(x.dtype)
 
-    def _build(self, n_users: int, n_items: int, rng: np.random.Generator) -> Autoencoder:
+    def _build(self, rng: np.random.Generator) -> Autoencoder:
         """Dropout ─ Dense(I, H) ─ UserNode ─ | Sigmoid ─ Dense(H, I) (logits); keeps the node as ``node_``."""
-        self.node_ = UserNode(n_users, self.hidden, rng=rng, dtype=self.dtype)
+        n_items = self.n_items_
+        self.node_ = UserNode(self.n_users_, self.hidden, rng=rng, dtype=self.dtype)
         encoder = Sequential([Dropout(self.dropout, rng=rng), self._dense(n_items, self.hidden, rng), self.node_])
         return Autoencoder(encoder, Sequential([Sigmoid(), self._dense(self.hidden, n_items, rng)]))
 
@@ -89,7 +90,8 @@ class CDAE(NeuralTraining, Recommender):
         where = "CDAE.fit"
         X = self._check_train(train, where).astype(self.dtype)
         rng = np.random.default_rng(self.seed)
-        self.network_ = self._build(X.shape[0], X.shape[1], rng)
+        self.n_users_ = X.shape[0]
+        self.network_ = self._build(rng)
         monitor = None
         if validation is not None:
             monitor = self._monitor(fold_in_ndcg(self.score, validation), "ndcg@100", higher_is_better=True)

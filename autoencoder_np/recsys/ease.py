@@ -37,9 +37,6 @@ class EASE(Recommender):
     def get_config(self) -> dict[str, Any]:
         return {"l2": self.l2, "max_items": self.max_items}
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {"B": self.B_}
-
     def fit(self, train: np.ndarray, validation: Any = None) -> EASE:
         n_items = np.shape(train)[1] if np.ndim(train) == 2 else 0
         if n_items > self.max_items:

@@ -66,9 +66,9 @@ class MultDAE(NeuralTraining, Recommender):
     def get_config(self) -> dict[str, Any]:
         return {"hidden": list(self.hidden), "dropout": self.dropout, **self._training_config()}
 
-    def _build(self, n_items: int, rng: np.random.Generator) -> Autoencoder:
+    def _build(self, rng: np.random.Generator) -> Autoencoder:
         """L2Normalize, Dropout, then Dense+Tanh per hidden size; the decoder mirrors it and ends in logits."""
-        sizes = [n_items, *self.hidden]
+        sizes = [self.n_items_, *self.hidden]
         encoder: list[Any] = [L2Normalize(), Dropout(self.dropout, rng=rng)]
         for a, b in itertools.pairwise(sizes):
             encoder += [self._dense(a, b, rng), activations.Tanh()]
@@ -89,7 +89,7 @@ class MultDAE(NeuralTraining, Recommender):
         where = f"{type(self).__name__}.fit"
         X = self._check_train(train, where)
         rng = np.random.default_rng(self.seed)
-        self.network_ = self._build(X.shape[1], rng)
+        self.network_ = self._build(rng)
         monitor = None
         if validation is not None:
             monitor = self._monitor(fold_in_ndcg(self.score, validation), "ndcg@100", higher_is_better=True)
@@ -157,9 +157,9 @@ class MultVAE(MultDAE):
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta_cap": self.beta_cap, "anneal_updates": self.anneal_updates}
 
-    def _build(self, n_items: int, rng: np.random.Generator) -> Autoencoder:
+    def _build(self, rng: np.random.Generator) -> Autoencoder:
         """Encoder to [μ | log σ²] (no activation on that last Dense), GaussianSample, mirrored decoder."""
-        sizes = [n_items, *self.hidden]
+        sizes = [self.n_items_, *self.hidden]
         encoder: list[Any] = [L2Normalize(), Dropout(self.dropout, rng=rng)]
         for a, b in itertools.pairwise(sizes[:-1]):
             encoder += [self._dense(a, b, rng), activations.Tanh()]

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..model import Container
 from ..optimizers import Adam
+from ..serialize import FileFormatError
 from ..validation import check_dtype, check_float, check_int
 from .base import ValidationMonitor
 from .layers import RegularizedDense
@@ -76,8 +77,24 @@ class NeuralTraining:
         }  # fmt: skip
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The network's parameters by path ("encoder.2.W", …)."""
-        return {name: p.copy() for name, p, _ in self.network_.parameters()}
+        """The fitted arrays (see ``Recommender.arrays``) and the network's parameters as "network_.<path>"."""
+        params = {f"network_.{name}": p.copy() for name, p, _ in self.network_.parameters()}
+        return {**super().arrays(), **params}  # type: ignore[misc]
+
+    def _build(self, rng: np.random.Generator) -> Container:
+        """The untrained network for the fitted shapes (``n_items_``, ``n_users_``)."""
+        raise NotImplementedError
+
+    def _restore_network(self, params: dict[str, np.ndarray], where: str) -> None:
+        """Rebuild the network for the loaded shapes, then copy the loaded parameters into it."""
+        self.network_ = self._build(np.random.default_rng(self.seed))
+        expected = {f"network_.{name}": p for name, p, _ in self.network_.parameters()}
+        if set(params) != set(expected):
+            raise FileFormatError(f"{where}: the network's parameters {sorted(expected)} do not match the file's")
+        for key, p in expected.items():
+            if params[key].shape != p.shape:
+                raise FileFormatError(f"{where}: {key} has shape {params[key].shape}, the network needs {p.shape}")
+            p[...] = params[key]
 
     def _dense(self, n_in: int, n_out: int, rng: np.random.Generator) -> RegularizedDense:
         """A Dense layer with this model's L2 penalty on W, dtype and random stream."""
