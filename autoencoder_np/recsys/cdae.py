@@ -109,7 +109,8 @@ class CDAE(NeuralTraining, Recommender):
                     x = X[rows]
                     self.node_.users = rows  # whose nodes this batch trains
                     # One step of the core loop, written out: the mask changes every batch (negative sampling).
-                    value = loss.forward(self.network_.forward(x), x, self._loss_mask(x, rng))
+                    mask = self._loss_mask(x, rng)  # drawn before the dropout noise (both use rng)
+                    value = loss.forward(self.network_.forward(x), x, mask)
                     value += self.network_.aux_loss()
                     if not math.isfinite(value):
                         raise TrainingDiverged(f"{where}: epoch {epoch}, batch {batch}: the loss is {value}; lower lr")
