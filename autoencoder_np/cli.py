@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "lessons": ("autoencoder_np.lesson", "list the step-through lessons, or run one: lessons run 3 [--step] [--fast]"),
     "assignment": ("autoencoder_np.assignments.cli", "set classroom assignments: starter code and an autograder"),
+    "recsys": ("autoencoder_np.recsys.cli", "recommenders: evaluate over seeds, recommend for a user, cold start"),
 }
 
 
