@@ -143,8 +143,8 @@ for note in report32.all_notes:
 #
 # with truncation ∝ h² and no subtraction at all, hence no rounding blow-up: h = 1e-20 gives f′ to the
 # last digit. The catch: the code must be *complex-safe*. |x| is not (it is not a smooth function of a
-# complex x), so our overflow-free sigmoid of lesson 3, built on e^(−|x|), gives wrong complex steps. The checker runs central differences beside it and trusts them where the two
-# disagree, with a note.
+# complex x), so our overflow-free sigmoid of lesson 3, built on e^(−|x|), gives wrong complex steps.
+# The checker runs central differences beside it and trusts them where the two disagree, with a note.
 #
 # **Richardson extrapolation.** The central difference D(h) = f′ + c h² + O(h⁴). Then D(h/2) = f′ + c h²/4
 # + …, and (4 D(h/2) − D(h)) / 3 cancels the h² term: truncation O(h⁴), so a larger h (1e-3) reaches

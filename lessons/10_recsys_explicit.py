@@ -283,8 +283,9 @@ lesson.save(fig, "autorec_rmse.png")
 # %% [markdown]
 # ## Step 8 · The test, once
 # Each model as chosen on validation, scored on the test ratings. (`python -m autoencoder_np recsys
-# evaluate --protocol ratings` does this over several seeds, and refits the chosen model on training +
-# validation ratings first.)
+# evaluate --protocol ratings` does this over several seeds, with AutoRec's full size, 500 hidden units
+# and up to 300 epochs, and refits the chosen model on training + validation ratings first: on
+# MovieLens-100K it measures RMSE 0.881 for I-AutoRec and 0.939 for the biases, see the README.)
 
 # %%
 lesson.step("The test ratings, once: mean, biases, AutoRec")
