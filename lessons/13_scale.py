@@ -192,6 +192,8 @@ for ax in (left, right):
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize="x-small", loc="upper left" if ax is left else "center right")
 left.set_yscale("log")
+left.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+left.yaxis.set_minor_formatter(FuncFormatter(lambda value, _: f"{value:g}" if f"{value:.0e}"[0] in "25" else ""))
 left.set_ylabel("seconds per epoch (fastest run)")
 left.set_title(f"one Mult-DAE epoch (hidden {hidden}): the cost follows users × items")
 right.set_ylabel("achieved GFLOP/s (epoch FLOPs / time)")
