@@ -247,14 +247,21 @@ class _Undo:
             self.optimizer.t = self.t
 
 
+#: Below this many parameters a copy costs less than the norms that prove a step safe: just copy.
+_COPY_IS_CHEAPER = 2**15
+
+
 def _cannot_overflow(model: Any, optimizer: optimizers.Optimizer, grad_norm: float) -> bool:
     """True when the optimizer's bound on what the next step writes lies far below the largest number.
 
     The margin (2¹⁶) absorbs rounding in the norms and in the bound; a step it cannot clear is copied first.
+    Small models are always copied: for them the copy is cheaper than the proof.
     """
     params = _buffers(model, which=1)
+    if sum(p.size for p in params) < _COPY_IS_CHEAPER:
+        return False
     largest = optimizer.largest_write(grad_norm, optimizers.l2_norm(params))
-    return largest < np.finfo(params[0].dtype).max * 2.0**-16 if params else True
+    return largest < np.finfo(params[0].dtype).max * 2.0**-16
 
 
 _UNDONE = (

@@ -305,13 +305,18 @@ def test_only_steps_the_bound_cannot_clear_are_copied(monkeypatch: pytest.Monkey
     saves = []
     real_save = training._Undo.save
     monkeypatch.setattr(training._Undo, "save", lambda undo: saves.append(1) or real_save(undo))
-    model, X = _founding()
-    model.fit(X, epochs=3, batch_size=32, verbose=0)
-    assert saves == []  # Adam's steps are bounded: 12 steps, no copy
+    X = np.random.default_rng(0).random((64, 200))
+    big = ae.Autoencoder.from_sizes([200, 100], seed=0)  # 40 300 parameters: proving beats copying
+    assert big.flat.params.size >= training._COPY_IS_CHEAPER
+    big.fit(X, epochs=2, batch_size=32, verbose=0)
+    assert saves == []  # Adam's steps are bounded: 4 steps, no copy
     opt = ae.SGD(lr=0.1)
     opt.largest_write = lambda grad_norm, param_norm: math.inf  # type: ignore[method-assign]
-    model.fit(X, epochs=1, batch_size=32, optimizer=opt, verbose=0)
-    assert len(saves) == 4  # an optimizer without a bound: every step copied
+    big.fit(X, epochs=1, batch_size=32, optimizer=opt, verbose=0)
+    assert len(saves) == 2  # an optimizer without a bound: every step copied
+    small, X10 = _founding()
+    small.fit(X10, epochs=1, batch_size=50, verbose=0)
+    assert len(saves) == 4  # a small model is always copied: cheaper than the proof
     opt = ae.Adam()
     assert opt.largest_write(1.0, 1.0) < 1.0 + 3 * opt.lr  # the step is about lr, whatever the gradient
     assert ae.Adam(beta1=0.99, beta2=0.9).largest_write(1.0, 1.0) == math.inf  # β1² ≥ β2: no bound
