@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,23 @@ class Optimizer:
         for name, p, g in model.parameters():
             self._update(p, g, self.state[name], self._work[name])
 
+    def largest_write(self, grad_norm: float, param_norm: float) -> float:
+        """A bound on |value| for every value the next step computes or writes (parameters, state, scratch).
+
+        Args:
+            grad_norm: ‖g‖₂ of the gradients, which bounds every |g_i|.
+            param_norm: ‖p‖₂ of the parameters, which bounds every |p_i|.
+
+        Returns math.inf when no bound can be promised (the default). ``fit`` takes no undo copy of a step
+        whose bound lies far below the dtype's largest number: such a step cannot overflow.
+        """
+        return math.inf
+
+    def _state_norm(self, name: str) -> float:
+        """‖s‖₂ of state ``name`` (e.g. SGD's velocity) over every parameter; 0 before the first step."""
+        arrays = [self._flat_state[name]] if self._flat_state else [s[name] for s in self.state.values()]
+        return l2_norm(arrays)
+
     def _begin_step(self) -> None:
         """Hook run once per step before the updates (Adam counts t here)."""
 
@@ -103,6 +120,18 @@ class Optimizer:
 
 
 Chunk = tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]  # (p, g, state, work) views
+
+
+def l2_norm(arrays: Sequence[np.ndarray]) -> float:
+    """√(Σ a_i²) over all entries of all arrays: one BLAS dot per array, no temporaries.
+
+    inf or NaN when an entry is, or when the squares overflow the arrays' dtype (also where NumPy is set to
+    raise on overflow, as inside ``fit``).
+    """
+    try:
+        return math.sqrt(sum(float(np.vdot(a, a)) for a in arrays))
+    except FloatingPointError:
+        return math.inf
 
 
 def _chunked(params: np.ndarray, grads: np.ndarray, state: dict[str, np.ndarray]) -> list[Chunk]:
@@ -157,6 +186,15 @@ class SGD(Optimizer):
         np.multiply(g, self.lr, out=work)
         p -= work  # p ← p − lr·g
 
+    def largest_write(self, grad_norm: float, param_norm: float) -> float:
+        """|g + λp| ≤ G = ‖g‖ + λ‖p‖; |μu + g| ≤ U = μ‖u‖ + G; the step is lr·G, lr·U or lr·(G + μU)."""
+        g = grad_norm + self.weight_decay * param_norm
+        if not self.momentum:
+            return max(g, param_norm + self.lr * g)
+        u = self.momentum * self._state_norm("velocity") + g
+        step = self.lr * (g + self.momentum * u if self.nesterov else u)
+        return max(g, u, param_norm + step)
+
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015, Algorithm 1), with bias correction, and AdamW when ``decoupled=True``.
@@ -205,6 +243,25 @@ class Adam(Optimizer):
 
     def _begin_step(self) -> None:
         self.t += 1
+
+    def largest_write(self, grad_norm: float, param_norm: float) -> float:
+        """How far the next step can move a parameter, from the shape of Adam's update alone.
+
+        m and v are running means of g and g² (|g| ≤ G = ‖g‖ + λ‖p‖), so the new |m| ≤ max(‖m‖, G) and
+        v ≤ max(‖v‖, G²): they stay finite while G² is. By Cauchy–Schwarz over the past gradients,
+        |m| ≤ c·√v with c = (1 − β1) / √(1 − β2) / √(1 − β1²/β2) (for β1² < β2), so the step
+        lr·m̂ / (√v̂ + ε) is at most lr·c·√(1 − β2^t) / (1 − β1^t), whatever the gradients (Kingma & Ba 2015,
+        section 2.1: the step is bounded by about lr).
+        """
+        b1, b2, t = self.beta1, self.beta2, self.t + 1
+        if b1 * b1 >= b2:
+            return math.inf
+        g = grad_norm + (0.0 if self.decoupled else self.weight_decay * param_norm)
+        c = (1.0 - b1) / math.sqrt(1.0 - b2) / math.sqrt(1.0 - b1 * b1 / b2)
+        step = self.lr * c * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+        shrunk = param_norm * abs(1.0 - self.lr * self.weight_decay) if self.decoupled else param_norm
+        moments = max(self._state_norm("m"), self._state_norm("v"))
+        return max(g, g * g, moments, max(param_norm, shrunk) + step)
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], work: np.ndarray) -> None:
         m, v = state["m"], state["v"]

@@ -12,9 +12,13 @@ with it, the batch's rows are gathered into buffers allocated once, so no step a
 data set is never copied whole. Nobody reads dL/dX of the data, so ``fit`` sets ``model.input_grad = False``
 and the first Dense skips that product (see the layer protocol in ``layers.py``).
 
-Divergence: the loop runs with NumPy's floating-point errors raising, and each step first copies what the
-optimizer writes (``_Undo``), so an overflow or a NaN stops training with ``TrainingDiverged`` and leaves the
-weights and optimizer state as after the last finite step, never half-updated.
+Divergence: the loop runs with NumPy's floating-point errors raising, so an overflow or a NaN stops training
+with ``TrainingDiverged`` and leaves the weights and optimizer state as after the last finite step, never
+half-updated. A NaN or inf loss or gradient stops the step before anything is written. For the update itself,
+the optimizer bounds every value it will write (``Optimizer.largest_write``, from ‖g‖ and ‖p‖: two BLAS dots);
+a step whose bound lies far below the dtype's largest number cannot overflow and runs as it is. Any other step
+first copies what it writes (``_Undo``), so it can be undone exactly. Adam's step is bounded by about lr
+whatever the gradients, so with Adam the copy is almost never needed.
 """
 
 from __future__ import annotations
@@ -189,10 +193,17 @@ class _Minibatches:
         return batch
 
 
+def _buffers(model: Any, which: int) -> list[np.ndarray]:
+    """The model's parameters (which=1) or gradients (which=2): its flat buffer, else one array per parameter."""
+    flat = getattr(model, "flat", None)
+    if flat is not None:
+        return [flat.params if which == 1 else flat.grads]
+    return [entry[which] for entry in model.parameters()]
+
+
 def _nonfinite_parameter(model: Any, which: int) -> str | None:
     """The name of the first parameter (which=1) or gradient (which=2) holding NaN/inf, or None."""
-    flat = getattr(model, "flat", None)
-    if flat is not None and np.isfinite(flat.params if which == 1 else flat.grads).all():
+    if all(np.isfinite(a).all() for a in _buffers(model, which)):
         return None
     for entry in model.parameters():
         if not np.isfinite(entry[which]).all():
@@ -201,26 +212,30 @@ def _nonfinite_parameter(model: Any, which: int) -> str | None:
 
 
 class _Undo:
-    """A copy of everything an optimizer step writes (parameters, optimizer state, Adam's t), taken before the
-    step, so that a step that overflows can be undone exactly: nothing is left half-updated.
+    """A copy of everything an optimizer step writes (parameters, optimizer state, Adam's t), taken before a
+    step that might overflow, so that the step can be undone exactly: nothing is left half-updated.
 
-    The copies go into buffers allocated once; a model with a flat buffer costs one copy of it and one of each
-    flat state buffer per step (a few % of a step).
+    The copy buffers are allocated at the first such step (most runs never need them); each copy costs one
+    pass over the parameters and over each state buffer.
     """
 
     def __init__(self, model: Any, optimizer: optimizers.Optimizer) -> None:
-        if optimizer._model is None:
-            optimizer._bind(model)  # allocate the state now (the first step would), so that step can be undone too
-        flat, flat_state = getattr(model, "flat", None), optimizer._flat_state
-        if flat is not None and flat_state is not None:
-            live = [flat.params, *flat_state.values()]
-        else:
-            live = [p for _, p, _ in model.parameters()] + [a for s in optimizer.state.values() for a in s.values()]
-        self.pairs = [(array, np.empty_like(array)) for array in live]
+        self.model = model
         self.optimizer = optimizer
-        self.t = getattr(optimizer, "t", None)
+        self.pairs: list[tuple[np.ndarray, np.ndarray]] = []
+        self.t = None
 
     def save(self) -> None:
+        if not self.pairs:
+            optimizer, model = self.optimizer, self.model
+            if optimizer._model is None:
+                optimizer._bind(model)  # allocate the state now (the first step would), so it is copied too
+            flat_state = optimizer._flat_state
+            if getattr(model, "flat", None) is not None and flat_state is not None:
+                live = [model.flat.params, *flat_state.values()]
+            else:
+                live = [p for _, p, _ in model.parameters()] + [a for s in optimizer.state.values() for a in s.values()]
+            self.pairs = [(array, np.empty_like(array)) for array in live]
         for array, copy in self.pairs:
             np.copyto(copy, array)
         self.t = getattr(self.optimizer, "t", None)
@@ -230,6 +245,23 @@ class _Undo:
             np.copyto(array, copy)
         if self.t is not None:
             self.optimizer.t = self.t
+
+
+#: Below this many parameters a copy costs less than the norms that prove a step safe: just copy.
+_COPY_IS_CHEAPER = 2**15
+
+
+def _cannot_overflow(model: Any, optimizer: optimizers.Optimizer, grad_norm: float) -> bool:
+    """True when the optimizer's bound on what the next step writes lies far below the largest number.
+
+    The margin (2¹⁶) absorbs rounding in the norms and in the bound; a step it cannot clear is copied first.
+    Small models are always copied: for them the copy is cheaper than the proof.
+    """
+    params = _buffers(model, which=1)
+    if sum(p.size for p in params) < _COPY_IS_CHEAPER:
+        return False
+    largest = optimizer.largest_write(grad_norm, optimizers.l2_norm(params))
+    return largest < np.finfo(params[0].dtype).max * 2.0**-16
 
 
 _UNDONE = (
@@ -260,9 +292,13 @@ def _train_step(
         ) from None
     if not math.isfinite(value):
         raise TrainingDiverged(f"{where}: the loss is {value}. Lower the learning rate or check the data.")
-    bad = _nonfinite_parameter(model, which=2)
+    grad_norm = optimizers.l2_norm(_buffers(model, which=2))  # NaN or inf when a gradient is
+    bad = None if math.isfinite(grad_norm) else _nonfinite_parameter(model, which=2)
     if bad is not None:
         raise TrainingDiverged(f"{where}: the gradient of {bad} holds NaN or inf; parameters were not updated.")
+    if math.isfinite(grad_norm) and _cannot_overflow(model, optimizer, grad_norm):
+        optimizer.step(model)  # every value it writes is bounded far below overflow: nothing to undo
+        return value
     undo.save()
     try:
         optimizer.step(model)

@@ -90,10 +90,26 @@ def check_dtype(dtype: Any, where: str) -> np.dtype:
     return dt
 
 
+class Where:
+    """The label ``Layer(…).method`` of an error message, built only when an error is raised.
+
+    Hot paths validate on every call; building the layer's repr each time would cost more than the checks.
+    """
+
+    __slots__ = ("method", "obj")
+
+    def __init__(self, obj: Any, method: str) -> None:
+        self.obj = obj
+        self.method = method
+
+    def __str__(self) -> str:
+        return f"{self.obj!r}.{self.method}"
+
+
 def as_array(
     x: Any,
     name: str,
-    where: str,
+    where: str | Where,
     *,
     ndim: int | None = None,
     dtype: np.dtype | None = None,

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 import pytest
+from helpers import seeds
+from hypothesis import given
+from hypothesis import strategies as st
 
 import autoencoder_np as ae
+from autoencoder_np import training
+from autoencoder_np.optimizers import l2_norm
 
 
 def _founding(seed: int = 1, dtype: type = np.float64) -> tuple[ae.Autoencoder, np.ndarray]:
@@ -223,6 +231,7 @@ def test_an_interrupted_per_parameter_update_is_undone(monkeypatch: pytest.Monke
     model = ae.Sequential([ae.Dense(3, 3, rng=0), Scale()])
     assert model.flat is None
     opt = ae.Adam(0.1)
+    opt.largest_write = lambda grad_norm, param_norm: math.inf  # no bound: fit copies before the step
     before = [p.copy() for _, p, _ in model.parameters()]
     update, calls = ae.Adam._update, []
 
@@ -264,3 +273,50 @@ def test_an_overflow_in_a_hidden_layer_stops_fit_before_the_update() -> None:
     with pytest.raises(ae.TrainingDiverged, match=r"epoch 1, batch 1: overflow encountered in matmul in the forward"):
         model.fit(np.ones((4, 4)), epochs=1, batch_size=4, verbose=0)
     np.testing.assert_array_equal(model.flat.params, before)
+
+
+OPTIMIZER_SETTINGS = [
+    lambda: ae.Adam(lr=0.5),
+    lambda: ae.Adam(lr=0.05, beta1=0.5, beta2=0.9, weight_decay=0.3),
+    lambda: ae.Adam(lr=0.05, weight_decay=2.0, decoupled=True),
+    lambda: ae.SGD(lr=0.5, weight_decay=0.1),
+    lambda: ae.SGD(lr=0.3, momentum=0.9),
+    lambda: ae.SGD(lr=0.3, momentum=0.9, nesterov=True, weight_decay=0.2),
+]
+
+
+@pytest.mark.parametrize("make", OPTIMIZER_SETTINGS)
+@given(seed=seeds, scale=st.sampled_from([1e-3, 1.0, 1e3]))
+def test_largest_write_bounds_every_value_a_step_writes(make: Any, seed: int, scale: float) -> None:
+    # fit skips the undo copy when this bound is far below overflow, so it must never be exceeded: step an
+    # optimizer ten times with wild gradients and compare the bound with what it actually wrote.
+    rng = np.random.default_rng(seed)
+    model = ae.Sequential([ae.Dense(4, 3, rng=seed), ae.Tanh(), ae.Dense(3, 2, rng=seed + 1)])
+    opt = make()
+    for _ in range(10):
+        model.flat.grads[:] = scale * rng.standard_normal(model.flat.grads.size) ** 3
+        bound = opt.largest_write(l2_norm([model.flat.grads]), l2_norm([model.flat.params]))
+        opt.step(model)
+        written = [model.flat.params, *(opt._flat_state or {}).values()]
+        assert max(float(np.abs(a).max()) for a in written) <= bound
+
+
+def test_only_steps_the_bound_cannot_clear_are_copied(monkeypatch: pytest.MonkeyPatch) -> None:
+    saves = []
+    real_save = training._Undo.save
+    monkeypatch.setattr(training._Undo, "save", lambda undo: saves.append(1) or real_save(undo))
+    X = np.random.default_rng(0).random((64, 200))
+    big = ae.Autoencoder.from_sizes([200, 100], seed=0)  # 40 300 parameters: proving beats copying
+    assert big.flat.params.size >= training._COPY_IS_CHEAPER
+    big.fit(X, epochs=2, batch_size=32, verbose=0)
+    assert saves == []  # Adam's steps are bounded: 4 steps, no copy
+    opt = ae.SGD(lr=0.1)
+    opt.largest_write = lambda grad_norm, param_norm: math.inf  # type: ignore[method-assign]
+    big.fit(X, epochs=1, batch_size=32, optimizer=opt, verbose=0)
+    assert len(saves) == 2  # an optimizer without a bound: every step copied
+    small, X10 = _founding()
+    small.fit(X10, epochs=1, batch_size=50, verbose=0)
+    assert len(saves) == 4  # a small model is always copied: cheaper than the proof
+    opt = ae.Adam()
+    assert opt.largest_write(1.0, 1.0) < 1.0 + 3 * opt.lr  # the step is about lr, whatever the gradient
+    assert ae.Adam(beta1=0.99, beta2=0.9).largest_write(1.0, 1.0) == math.inf  # β1² ≥ β2: no bound
