@@ -128,7 +128,9 @@ class GradCheckReport(Diagnosed):
 
     @property
     def max_rel_error(self) -> float:
-        return max((row.max_rel_error for row in self.rows), default=0.0)
+        """The largest row error; NaN when any row's is NaN (a gradient backward never wrote), wherever it is."""
+        errors = [row.max_rel_error for row in self.rows]
+        return float("nan") if any(np.isnan(errors)) else max(errors, default=0.0)
 
     @property
     def n_kinks(self) -> int:

@@ -7,18 +7,28 @@ as a script and opens as a notebook in Jupyter (jupytext) or VS Code. It begins 
 
 which reads the command line (ignored inside a notebook, where the defaults hold)::
 
-    --step      pause after each step until Enter; q or end of input quits cleanly (exit 0)
-    --fast      less data and fewer epochs (CI runs every lesson this way)
-    --out DIR   where the figures go (default lesson_output/03_activations/)
+    --step       pause after each step until Enter; q or end of input quits cleanly (exit 0)
+    --fast       less data and fewer epochs (CI runs every lesson this way)
+    --out DIR    where the figures go (default lesson_output/03_activations/)
+    --data PATH  a MovieLens-format ratings file instead of the synthetic data (the recommender lessons)
 
 ``lesson.step(title)`` prints a step's heading; ``lesson.pick(full=..., fast=...)`` chooses a size;
-``lesson.save(fig, "name.png")`` writes a figure the catalogue promises; the lesson ends with
+``lesson.save(fig, "name.png")`` writes a figure the catalogue promises; ``lesson.ratings(...)`` gives a
+recommender lesson its data (the ``--data`` file, else ``synthetic_ratings(...)``); the lesson ends with
 ``lesson.check(claim, passed, detail)`` (or ``lesson.check_gradients(claim, report)``) lines and
 ``lesson.finish()``, which exits 1 when a check failed, so a broken library breaks the lesson in CI.
 A lesson also sets NumPy's print options (4 digits, no scientific notation for small arrays) for its script.
 
 ``python -m autoencoder_np lessons`` lists the catalogue; ``lessons run 3 [--step] [--fast] [--out DIR]``
 runs one.
+
+Which package a lesson imports: ``python lessons/03_activations.py`` puts ``lessons/`` first on the import
+path, so ``import autoencoder_np`` finds the *installed* package (in the repository, the editable install of
+the package beside the lessons). In an assignment workspace the package beside the lessons is the student's
+copy, which only ``python -m lessons.03_activations`` run from the workspace finds first. So ``lessons run``
+starts a lesson that way, from the folder that holds ``lessons/``; the "Next:" line repeats the form the
+running lesson was started with; and a lesson started by path whose package is not the copy beside it says
+so in its first lines.
 """
 
 from __future__ import annotations
@@ -30,7 +40,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import numpy as np
 
@@ -38,6 +48,7 @@ if TYPE_CHECKING:  # the CLI imports this module to build its parser: no matplot
     from matplotlib.figure import Figure
 
     from .gradcheck_report import GradCheckReport
+    from .recsys.data import Interactions
 
 T = TypeVar("T")
 
@@ -47,8 +58,8 @@ class LessonInfo:
     """One entry of the catalogue.
 
     ``minutes`` is the time a student needs to read, run and think it through (not the run time).
-    ``figures`` are the files the lesson promises to write into its output folder. A lesson with
-    ``waits_for`` set is not written yet: it names what it waits for.
+    ``figures`` are the files the lesson promises to write into its output folder. ``data``: the lesson
+    takes ``--data PATH`` (a ratings file in place of the synthetic data).
     """
 
     number: int
@@ -56,20 +67,17 @@ class LessonInfo:
     title: str
     minutes: int
     figures: tuple[str, ...] = ()
-    waits_for: str = ""
+    data: bool = False
 
     @property
     def name(self) -> str:
         """``03_activations``: the script's file name without ``.py``, and its output folder's name."""
         return f"{self.number:02d}_{self.topic}"
 
-    @property
-    def ready(self) -> bool:
-        return not self.waits_for
+    def command(self, *, module: bool) -> str:
+        """The shell command that runs this lesson: ``python -m lessons.NN_topic`` or ``python lessons/NN_topic.py``."""
+        return f"python -m lessons.{self.name}" if module else f"python lessons/{self.name}.py"
 
-
-_GRADCHECK = "the gradient-check command (issue 3)"
-_RECSYS = "the recommender models (issue 6)"
 
 #: The curriculum in teaching order. Each lesson assumes only what the lessons before it taught.
 CURRICULUM: tuple[LessonInfo, ...] = (
@@ -99,7 +107,7 @@ CURRICULUM: tuple[LessonInfo, ...] = (
     ),
     LessonInfo(
         7, "gradient_checking", "Gradient checking itself: eps sweep, float32 vs float64, complex step, bands",
-        25, waits_for=_GRADCHECK,
+        30, ("eps_sweep.png", "error_bands.png"),
     ),
     LessonInfo(
         8, "autoencoder_vs_pca", "Autoencoder versus PCA: the linear AE spans the PCA subspace; nonlinear beats it",
@@ -109,13 +117,22 @@ CURRICULUM: tuple[LessonInfo, ...] = (
         9, "denoising_sparse", "Denoising and sparse autoencoders: corrupt the input, watch codes and outputs",
         30, ("denoising.png", "codes.png", "decoder_weights.png"),
     ),
-    LessonInfo(10, "recsys_explicit", "Recommenders I: AutoRec on explicit ratings, RMSE", 30, waits_for=_RECSYS),
     LessonInfo(
-        11, "recsys_implicit", "Recommenders II: implicit feedback, Mult-DAE vs popularity and EASE", 30,
-        waits_for=_RECSYS,
+        10, "recsys_explicit", "Recommenders I: AutoRec on explicit ratings, a masked loss, two baselines; RMSE",
+        35, ("ratings.png", "autorec_rmse.png"), data=True,
     ),
-    LessonInfo(12, "cold_start", "Cold start: fold in a new user; a new item from its features", 25, waits_for=_RECSYS),
-    LessonInfo(13, "scale", "Scale: epoch cost as users and items grow; float32; sparse input", 20, waits_for=_RECSYS),
+    LessonInfo(
+        11, "recsys_implicit", "Recommenders II: implicit feedback, Mult-DAE vs popularity and EASE; Recall and NDCG",
+        35, ("rankings.png", "item_codes.png"), data=True,
+    ),
+    LessonInfo(
+        12, "cold_start", "Cold start: fold in a new user from three clicks; a new item from its features",
+        25, ("new_users.png", "new_items.png"), data=True,
+    ),
+    LessonInfo(
+        13, "scale", "Scale: epoch cost as users and items grow, float32 vs float64, why input stays dense",
+        20, ("epoch_cost.png",), data=True,
+    ),
 )  # fmt: skip
 
 
@@ -139,16 +156,44 @@ def lessons_dir() -> Path:
     )
 
 
-def add_options(parser: argparse.ArgumentParser, default_out: str) -> None:
-    """The options every lesson takes (the lesson scripts and ``lessons run`` share them)."""
+def add_options(parser: argparse.ArgumentParser, default_out: str, *, data: bool) -> None:
+    """The options every lesson takes (the lesson scripts and ``lessons run`` share them); ``--data`` if ``data``."""
     parser.add_argument("--step", action="store_true", help="pause after each step until Enter (q quits)")
     parser.add_argument("--fast", action="store_true", help="less data and fewer epochs (what CI runs)")
     parser.add_argument("--out", type=Path, default=None, help=f"folder for the figures (default {default_out})")
+    if data:
+        parser.add_argument(
+            "--data", type=Path, default=None, metavar="PATH",
+            help="a ratings file (MovieLens u.data, ratings.dat, ratings.csv, RecBole .inter; u.item, movies.dat "
+            "or movies.csv beside it adds titles and genres) instead of the synthetic data",
+        )  # fmt: skip
 
 
 def _in_notebook() -> bool:
     """True inside a Jupyter kernel, whose command line is the kernel's, not the lesson's."""
     return "ipykernel" in sys.modules
+
+
+def _started_as_module(name: str) -> bool:
+    """True when the running program is ``python -m lessons.<name>``."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return spec is not None and spec.name == f"lessons.{name}"
+
+
+def _foreign_package(name: str) -> tuple[Path, Path] | None:
+    """(the imported package, the copy beside the lessons) when the script ``<name>.py`` runs with another package.
+
+    None when the running program is not that script, or no package sits beside its ``lessons/`` folder, or
+    the imported package is that copy.
+    """
+    script = getattr(sys.modules.get("__main__"), "__file__", None)
+    if script is None or Path(script).name != f"{name}.py":
+        return None
+    beside = Path(script).resolve().parent.parent / "autoencoder_np"
+    imported = Path(__file__).resolve().parent
+    if not (beside / "__init__.py").is_file() or beside == imported:
+        return None
+    return imported, beside
 
 
 class Lesson:
@@ -164,17 +209,23 @@ class Lesson:
     def __init__(self, name: str, argv: Sequence[str] | None = None) -> None:
         self.info = find(name)
         self.notebook = argv is None and _in_notebook()
+        foreign = _foreign_package(self.info.name)
+        #: Commands for the next lesson take the ``python -m lessons.…`` form when this one was started so, or
+        #: when the path form imports another package than the copy beside the lessons.
+        self.module_form = _started_as_module(self.info.name) or foreign is not None
         default_out = f"lesson_output/{self.info.name}"
         parser = argparse.ArgumentParser(
-            prog=f"python lessons/{self.info.name}.py", description=f"Lesson {self.info.number}: {self.info.title}"
+            prog=self.info.command(module=self.module_form),
+            description=f"Lesson {self.info.number}: {self.info.title}",
         )
-        add_options(parser, default_out)
+        add_options(parser, default_out, data=self.info.data)
         if argv is None:
             argv = [] if self.notebook else sys.argv[1:]
         args = parser.parse_args(argv)
         self.step_mode: bool = args.step
         self.fast: bool = args.fast
         self.out: Path = args.out if args.out is not None else Path(default_out)
+        self.data_path: Path | None = getattr(args, "data", None)
         self.steps = 0
         self.checks: list[tuple[str, bool]] = []
         self._start = time.perf_counter()
@@ -183,10 +234,33 @@ class Lesson:
         print(f"Lesson {self.info.number} · {self.info.title}")
         stepping = "; --step: Enter after each step, q quits" if self.step_mode else ""
         print(f"mode: {mode}; figures go to {self.out}/{stepping}")
+        if foreign is not None:
+            imported, beside = foreign
+            print(
+                f"note: this lesson imported autoencoder_np from {imported}, not the copy beside it ({beside}). "
+                f"To run that copy: cd {beside.parent} && {self.info.command(module=True)}"
+            )
 
     def pick(self, *, full: T, fast: T) -> T:
         """``fast`` under ``--fast``, else ``full``: ``epochs = lesson.pick(full=300, fast=60)``."""
         return fast if self.fast else full
+
+    def ratings(self, **synthetic: Any) -> Interactions:
+        """The recommender lessons' data: the ``--data`` file, else ``synthetic_ratings(**synthetic)``; prints which.
+
+        The file is read by ``recsys.load`` (titles and genres from an item file beside it, when there is one).
+        """
+        from .recsys.data import load
+        from .recsys.synthetic import synthetic_ratings
+
+        if self.data_path is None:
+            data = synthetic_ratings(**synthetic)
+            print(f"data: {data!r}\n(pass --data PATH to use a MovieLens-format ratings file instead)")
+        else:
+            data = load(self.data_path)
+            features = "with" if data.item_features is not None else "without"
+            print(f"data: {data!r}, {features} item features")
+        return data
 
     def step(self, title: str) -> None:
         """Start the next step: pause first under ``--step`` (after the previous step), then print the heading."""
@@ -259,8 +333,8 @@ class Lesson:
             if self.notebook:
                 raise AssertionError(message)
             raise SystemExit(1)
-        later = [info for info in CURRICULUM if info.number > self.info.number and info.ready]
-        after = f" Next: python lessons/{later[0].name}.py" if later else " That was the last lesson written so far."
+        later = [info for info in CURRICULUM if info.number > self.info.number]
+        after = f" Next: {later[0].command(module=self.module_form)}" if later else " That was the last lesson."
         print(f"\nAll {len(self.checks)} self-checks passed in {seconds:.1f} s.{after}", flush=True)
         if not self.notebook:
             raise SystemExit(0)
@@ -272,9 +346,9 @@ class Lesson:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="action")
     actions.add_parser("list", help="list the lessons (the default)", description="list the lessons")
-    run = actions.add_parser("run", help="run one lesson: lessons run 3 [--step] [--fast] [--out DIR]")
+    run = actions.add_parser("run", help="run one lesson: lessons run 3 [--step] [--fast] [--out DIR] [--data PATH]")
     run.add_argument("number", type=int, help="the lesson's number")
-    add_options(run, "lesson_output/NN_topic/")
+    add_options(run, "lesson_output/NN_topic/", data=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -283,22 +357,32 @@ def run(args: argparse.Namespace) -> int:
     width = max(len(info.name) for info in CURRICULUM) + len("lessons/.py")
     print(f"{'#':>2}  {'script':<{width}}  {'time':>6}  what you learn")
     for info in CURRICULUM:
-        script = f"lessons/{info.name}.py" if info.ready else "(coming)"
-        minutes = f"{info.minutes} min" if info.ready else ""
-        waits = "" if info.ready else f" [waits for {info.waits_for}]"
-        print(f"{info.number:>2}  {script:<{width}}  {minutes:>6}  {info.title}{waits}")
+        script = f"lessons/{info.name}.py"
+        print(f"{info.number:>2}  {script:<{width}}  {info.minutes:>2} min  {info.title}")
     print("\nRun one: python -m autoencoder_np lessons run 1 [--step] [--fast] [--out DIR]")
     print("     or: python lessons/01_founding_example.py [--step] [--fast] [--out DIR]")
+    print("     or, in an assignment workspace: python -m lessons.01_founding_example [--step] [--fast]")
     return 0
 
 
 def _run_lesson(args: argparse.Namespace) -> int:
+    """Run the lesson as ``python -m lessons.NN_topic`` from the folder holding ``lessons/``.
+
+    That folder comes first on the lesson's import path, so a package beside the lessons (an assignment
+    workspace's copy) is the one the lesson imports. Paths given on the command line stay relative to the
+    current directory, and so does the default output folder.
+    """
     info = find(args.number)
-    if not info.ready:
-        raise ValueError(f"lesson {info.number} ({info.title}) is not written yet: it waits for {info.waits_for}")
-    script = lessons_dir() / f"{info.name}.py"
+    if args.data is not None and not info.data:
+        takers = ", ".join(str(i.number) for i in CURRICULUM if i.data)
+        raise ValueError(f"lesson {info.number} reads no data: --data is for lessons {takers}")
+    lessons = lessons_dir()
+    script = lessons / f"{info.name}.py"
     if not script.is_file():
         raise FileNotFoundError(f"lesson {info.number}: {script} does not exist")
-    options = ["--step"] * args.step + ["--fast"] * args.fast + (["--out", str(args.out)] if args.out else [])
-    print(f"running {script} {' '.join(options)}".rstrip(), flush=True)
-    return subprocess.run([sys.executable, str(script), *options], check=False).returncode
+    out = args.out if args.out is not None else Path("lesson_output") / info.name
+    options = ["--step"] * args.step + ["--fast"] * args.fast + ["--out", str(Path.cwd() / out)]
+    options += ["--data", str(Path.cwd() / args.data)] if args.data is not None else []
+    command = [sys.executable, "-m", f"lessons.{info.name}", *options]
+    print(f"running {info.command(module=True)} {' '.join(options)} (in {lessons.parent})", flush=True)
+    return subprocess.run(command, cwd=lessons.parent, check=False).returncode

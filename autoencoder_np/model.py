@@ -83,7 +83,8 @@ class Container(Layer):
         Returns None when ``input_grad`` is False: the walk stops at the first layer with parameters.
         """
         # BEGIN SOLUTION model.backward
-        # HINT: walk the layers from last to first, feeding each backward the gradient the next one returned.
+        # HINT: walk the layers from last to first, feeding each backward the gradient the next one returned;
+        # HINT: stop when one returns None (input_grad False: a Dropout before the first Dense cannot take None).
         for layer in reversed(self.children.values()):
             grad_y = layer.backward(grad_y)
             if grad_y is None:  # this layer was told nobody reads dL/dx (input_grad): nothing flows further

@@ -63,13 +63,19 @@ def save_loss_curve(
 
 
 def save_eps_sweep(sweep: EpsSweep, path: str | Path, *, title: str = "") -> Path:
-    """Plot an eps sweep (``gradcheck.eps_sweep``): relative error against the step, log-log; save as ``path``.
+    """Plot an eps sweep with :func:`eps_sweep_figure` and save it as ``path`` (folders created)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    eps_sweep_figure(sweep, title=title).savefig(path, dpi=120)
+    return path
+
+
+def eps_sweep_figure(sweep: EpsSweep, *, title: str = "") -> Figure:
+    """An eps sweep (``gradcheck.eps_sweep``): relative error against the step, log-log, one line per method.
 
     Dotted lines mark ε^(1/3) for float64 and float32, where truncation (∝ h², falling to the left) meets
     rounding (∝ ε/h, rising to the left) for central differences.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig = Figure(figsize=(8.5, 4.5), layout="constrained")
     ax = fig.add_subplot()
     for label, errors in sweep.errors.items():
@@ -85,8 +91,7 @@ def save_eps_sweep(sweep: EpsSweep, path: str | Path, *, title: str = "") -> Pat
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.set_title(title or f"truncation vs rounding: {sweep.subject}", fontsize="medium")
-    fig.savefig(path, dpi=120)
-    return path
+    return fig
 
 
 def gradcheck_figure(reports: Mapping[str, GradCheckReport]) -> Figure:

@@ -156,6 +156,16 @@ return grad if mask is None else grad * mask
 """,
         "batch_mean",
     ),
+    "model walk without the input_grad stop": (
+        "autoencoder",
+        "model.backward",
+        """
+for layer in reversed(self.children.values()):
+    grad_y = layer.backward(grad_y)
+return grad_y
+""",
+        "input_grad",
+    ),
     "Adam without bias correction": (
         "adam",
         "adam.step",

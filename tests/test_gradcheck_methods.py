@@ -187,6 +187,18 @@ def test_a_backward_returning_none_is_a_clear_error() -> None:
         gc.check_layer(ReturnsNothing(), uniform(0, (2, 3)))
 
 
+def test_a_gradient_never_written_in_a_later_row_makes_the_whole_report_nan() -> None:
+    class ForgetsBias(ae.Dense):
+        def backward(self, grad_y: np.ndarray) -> np.ndarray:
+            self.grads["W"] = self.cache["x"].T @ grad_y
+            return grad_y @ self.params["W"].T
+
+    report = gc.check_layer(ForgetsBias(3, 2, rng=0), uniform(0, (4, 3)))
+    assert [row.name for row in report.rows if not row.passed] == ["b"]  # the NaN row sits between two zeros
+    assert np.isnan(report.max_rel_error)
+    assert report.summary() == "gradient check FAIL: Dense(3→2): max relative error nan (probably wrong, in b)"
+
+
 def test_report_to_dict_is_json_ready() -> None:
     data = gc.check_layer(NeverWritesGrads(3, 2, rng=0), uniform(0, (4, 3))).to_dict()
     assert data["passed"] is False

@@ -243,6 +243,11 @@ def test_on_synthetic_data_the_models_beat_popularity(heldout) -> None:  # type:
     assert _test_ndcg(dae, heldout) > popularity + 0.03
     assert 1 <= dae.best_epoch_ <= 30
     assert dae.validation_score_ == pytest.approx(fold_in_ndcg(dae.score, heldout.validation)())
+    trace = dae.validation_trace_  # (epoch, training loss, validation NDCG@100) per epoch run
+    assert trace.shape == (30, 3)
+    np.testing.assert_array_equal(trace[:, 0], np.arange(1, 31))
+    assert trace[dae.best_epoch_ - 1, 2] == dae.validation_score_ == trace[:, 2].max()
+    assert MultDAE((8,), epochs=2).fit(heldout.train).validation_trace_.shape == (0, 3)  # no validation data
 
 
 def test_on_synthetic_ratings_autorec_beats_biases_beats_the_mean(ratings) -> None:  # type: ignore[no-untyped-def]

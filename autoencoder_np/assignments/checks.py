@@ -44,6 +44,7 @@ HINT_CODES: dict[str, str] = {
     "eps": "Adam's ε is inside the square root",
     "state": "Adam's m and v do not carry over between steps",
     "weight_decay": "the weight decay is missing or of the wrong kind",
+    "input_grad": "a model's backward walks on past the layer that returned None (input_grad False)",
 }
 
 
@@ -219,11 +220,14 @@ def _cross_entropy(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     return -np.log(p**target * (1.0 - p) ** (1.0 - target))
 
 
-def grader_layers(Layer: type) -> tuple[type, type, type]:
-    """Three layers none of the exercises covers, on the student's Layer base: Scale, Sin, Spread.
+def grader_layers(Layer: type) -> tuple[type, type, type, type]:
+    """Four layers none of the exercises covers, on the student's Layer base: Scale, Sin, Spread, Dropout.
 
-    Scale: y = x ⊙ s + c;  Sin: y = sin x;  Spread(index): y = x[:, index] (changes the width).
-    Each backward checks the shape of grad_y, so a chain walked in the wrong order says so.
+    Scale: y = x ⊙ s + c;  Sin: y = sin x;  Spread(index): y = x[:, index] (changes the width);
+    Dropout(size, rng): y = x ⊙ m / (1 − rate) with one fixed 0/1 mask m (no parameters).
+    Each backward checks the shape of grad_y, so a chain walked in the wrong order says so. Scale follows
+    the input_grad protocol (returns None when nobody reads dL/dx); Dropout records a None it is given in
+    ``cache["got_none"]`` (a real Dropout would crash on it), so the check can say what went wrong.
     """
 
     class _Checked(Layer):
@@ -254,12 +258,12 @@ def grader_layers(Layer: type) -> tuple[type, type, type]:
             self.cache["y_shape"] = y.shape
             return y
 
-        def backward(self, grad_y: np.ndarray) -> np.ndarray:
+        def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
             grad_y = self._incoming(grad_y)
             x = self.cache["x"]
             self.grads["s"] = np.sum(grad_y * x, axis=0)
             self.grads["c"] = np.sum(grad_y, axis=0)
-            return grad_y * self.params["s"]
+            return grad_y * self.params["s"] if self.input_grad else None
 
     class Sin(_Checked):
         def forward(self, x: np.ndarray) -> np.ndarray:
@@ -286,7 +290,22 @@ def grader_layers(Layer: type) -> tuple[type, type, type]:
             np.add.at(grad_x, (slice(None), self.index), self._incoming(grad_y))
             return grad_x
 
-    return Scale, Sin, Spread
+    class Dropout(_Checked):
+        def __init__(self, size: int, rng: np.random.Generator, rate: float = 0.5) -> None:
+            super().__init__()
+            self.scaled_mask = (rng.random(size) >= rate) / (1.0 - rate)
+
+        def forward(self, x: np.ndarray) -> np.ndarray:
+            self.cache["y_shape"] = np.shape(x)
+            return x * self.scaled_mask
+
+        def backward(self, grad_y: np.ndarray | None) -> np.ndarray | None:
+            if grad_y is None:
+                self.cache["got_none"] = True
+                return None
+            return self._incoming(grad_y) * self.scaled_mask
+
+    return Scale, Sin, Spread, Dropout
 
 
 # The checks -------------------------------------------------------------------------------------------------
@@ -591,7 +610,7 @@ def _masked_mean_backward(rng: np.random.Generator) -> Failure | None:
 @_check("model.backward")
 def _model_backward(rng: np.random.Generator) -> Failure | None:
     model_module = student("model")
-    Scale, Sin, Spread = grader_layers(student("layers").Layer)
+    Scale, Sin, Spread, Dropout = grader_layers(student("layers").Layer)
     batch, width, code = _distinct_sizes(rng, 3)
 
     def build() -> Any:
@@ -599,8 +618,53 @@ def _model_backward(rng: np.random.Generator) -> Failure | None:
         decoder = model_module.Sequential([Scale(code, rng), Sin(), Spread(rng.integers(code, size=width))])
         return model_module.Autoencoder(encoder, decoder)
 
+    def denoising(seed: int) -> tuple[Any, Any]:
+        """(model, its Dropout): a Dropout with no parameters before the first layer with parameters."""
+        draw = np.random.default_rng(seed)
+        dropout = Dropout(width, draw)
+        first = [dropout, Scale(width, draw), Sin(), Spread(draw.integers(width, size=code))]
+        decoder = model_module.Sequential([Scale(code, draw), Sin(), Spread(draw.integers(code, size=width))])
+        return model_module.Autoencoder(model_module.Sequential(first), decoder), dropout
+
     x = rng.standard_normal((batch, width))
-    return _first([lambda: _side_effects(build(), x, rng), lambda: _gradient(check_layer(build(), x, seed=_seed(rng)))])
+    return _first(
+        [
+            lambda: _side_effects(build(), x, rng),
+            lambda: _gradient(check_layer(build(), x, seed=_seed(rng))),
+            lambda: _stops_where_input_grad_ends(denoising, x, rng),
+        ]
+    )
+
+
+def _stops_where_input_grad_ends(
+    build: Callable[[int], tuple[Any, Any]], x: np.ndarray, rng: np.random.Generator
+) -> Failure | None:
+    """``fit`` sets ``model.input_grad = False``: the first layer with parameters returns None, the walk stops.
+
+    The model begins with a Dropout (no parameters), as a denoising autoencoder does. Its gradients must
+    equal those of the same model with input_grad True, and backward must return None.
+    """
+    seed = _seed(rng)
+    model, dropout = build(seed)
+    reference, _ = build(seed)
+    G = rng.standard_normal(np.shape(model.forward(x)))
+    reference.forward(x)
+    reference.backward(G)
+    model.input_grad = False
+    returned = model.backward(G)
+    if dropout.cache.get("got_none"):
+        text = (
+            "with input_grad False (as fit sets it) the first layer with parameters returns None, and the walk went "
+            "on: the Dropout before it got None for dL/dy. Stop the walk when a backward returns None."
+        )
+        detail = "model.backward passed None on to a layer before the first layer with parameters"
+        return Failure(detail, [Hint("input_grad", text)])
+    if returned is not None:
+        return Failure(f"model.backward returned {type(returned).__name__} with input_grad False, expected None", [])
+    for (name, _, got), (_, _, expected) in zip(model.parameters(), reference.parameters(), strict=True):
+        if not np.allclose(got, expected, rtol=1e-10, atol=1e-12):
+            return Failure(f"model.backward with input_grad False: grads[{name!r}] differs from input_grad True", [])
+    return None
 
 
 # Adam --------------------------------------------------------------------------------------------------------
@@ -699,7 +763,7 @@ def _same(a: Trajectory, b: Trajectory) -> bool:
 def _adam_step(rng: np.random.Generator) -> Failure | None:
     Adam = student("optimizers").Adam
     Sequential = student("model").Sequential
-    Scale, Sin, _ = grader_layers(student("layers").Layer)
+    Scale, Sin, _, _ = grader_layers(student("layers").Layer)
     width = _distinct_sizes(rng, 1)[0]
     # One layer (Adam's per-parameter path) and a model (its flat buffer), without and with weight decay.
     cases = [

@@ -124,8 +124,7 @@ class CDAE(NeuralTraining, Recommender):
                 break
         if monitor is not None:
             monitor.on_train_end(self.network_)
-        self.best_epoch_ = monitor.best_epoch if monitor else self.epochs
-        self.validation_score_ = monitor.best if monitor else math.nan
+        self._record(monitor)
         return self
 
     def score(self, X: np.ndarray, users: np.ndarray | None = None) -> np.ndarray:

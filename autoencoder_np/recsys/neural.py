@@ -51,6 +51,7 @@ class NeuralTraining:
     network_: Container
     best_epoch_: int
     validation_score_: float
+    validation_trace_: np.ndarray
 
     def _init_training(self, training: dict[str, Any]) -> None:
         """Check and store the training hyperparameters: ``training`` over the model's defaults."""
@@ -121,8 +122,17 @@ class NeuralTraining:
             X, mask=mask, epochs=self.epochs, batch_size=min(self.batch_size, X.shape[0]), optimizer=optimizer,
             loss=loss, seed=self.seed, verbose=0, callbacks=[*callbacks, *([monitor] if monitor else [])],
         )  # fmt: skip
+        self._record(monitor)
+
+    def _record(self, monitor: ValidationMonitor | None) -> None:
+        """What a fit chose on validation: ``best_epoch_``, ``validation_score_`` and ``validation_trace_``.
+
+        ``validation_trace_``: (epochs run, 3) rows of (epoch, training loss, validation metric); (0, 3)
+        without validation data.
+        """
         self.best_epoch_ = monitor.best_epoch if monitor else self.epochs
         self.validation_score_ = monitor.best if monitor else float("nan")
+        self.validation_trace_ = np.array(monitor.trace if monitor else [], dtype=np.float64).reshape(-1, 3)
 
 
 def fold_in_ndcg(score: Callable[[np.ndarray], np.ndarray], fold: Any, k: int = 100) -> Callable[[], float]:
