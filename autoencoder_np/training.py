@@ -15,10 +15,12 @@ and the first Dense skips that product (see the layer protocol in ``layers.py``)
 Divergence: the loop runs with NumPy's floating-point errors raising, so an overflow or a NaN stops training
 with ``TrainingDiverged`` and leaves the weights and optimizer state as after the last finite step, never
 half-updated. A NaN or inf loss or gradient stops the step before anything is written. For the update itself,
-the optimizer bounds every value it will write (``Optimizer.largest_write``, from ‖g‖ and ‖p‖: two BLAS dots);
-a step whose bound lies far below the dtype's largest number cannot overflow and runs as it is. Any other step
-first copies what it writes (``_Undo``), so it can be undone exactly. Adam's step is bounded by about lr
-whatever the gradients, so with Adam the copy is almost never needed.
+the optimizer bounds every value it will write (``Optimizer.largest_write``, from the norms of g, p and its
+state: one BLAS dot each); a step whose bound lies far below the dtype's largest number cannot overflow and runs
+as it is. Any other step, and every step of a small model (where a copy is cheaper than the norms), first
+copies what it writes (``_Undo``), so it can be undone exactly. Adam's step is bounded by about lr whatever the
+gradients, so a large model trained with Adam is never copied. A Ctrl-C inside an uncopied step may leave that
+step partly applied (every value stays finite).
 """
 
 from __future__ import annotations
