@@ -78,22 +78,26 @@ class Optimizer:
         for name, p, g in model.parameters():
             self._update(p, g, self.state[name], self._work[name])
 
-    def largest_write(self, grad_norm: float, param_norm: float) -> float:
-        """A bound on |value| for every value the next step computes or writes (parameters, state, scratch).
+    def bounds_after_step(self, grad_bound: float, bounds: dict[str, float]) -> dict[str, float]:
+        """Bounds on |value| after the next step, from bounds before it: what ``fit`` checks against overflow.
 
         Args:
-            grad_norm: ‖g‖₂ of the gradients, which bounds every |g_i|.
-            param_norm: ‖p‖₂ of the parameters, which bounds every |p_i|.
+            grad_bound: G ≥ |g_i| for every gradient entry (``fit`` passes ‖g‖₂).
+            bounds: ``{"params": P, name: S, ...}`` with P ≥ |p_i| for every parameter entry and S ≥ |s_i| for
+                every entry of each state array in ``state_names`` (0 before the first step).
 
-        Returns math.inf when no bound can be promised (the default). ``fit`` takes no undo copy of a step
-        whose bound lies far below the dtype's largest number: such a step cannot overflow.
+        Returns the same keys, each bounding that array after the step, plus ``"scratch"``, bounding every
+        intermediate value the step computes. ``fit`` carries these from step to step (measuring the real norms
+        only once an epoch), and takes no undo copy of a step whose bounds lie far below the dtype's largest
+        number: such a step cannot overflow. The default promises nothing (math.inf everywhere).
         """
-        return math.inf
+        return dict.fromkeys(("params", *self.state_names, "scratch"), math.inf)
 
-    def _state_norm(self, name: str) -> float:
-        """‖s‖₂ of state ``name`` (e.g. SGD's velocity) over every parameter; 0 before the first step."""
-        arrays = [self._flat_state[name]] if self._flat_state else [s[name] for s in self.state.values()]
-        return l2_norm(arrays)
+    def state_norms(self) -> dict[str, float]:
+        """‖s‖₂ of each state array in ``state_names``, over every parameter; 0 before the first step."""
+        if self._flat_state:
+            return {name: l2_norm([a]) for name, a in self._flat_state.items()}
+        return {name: l2_norm([s[name] for s in self.state.values()]) for name in self.state_names}
 
     def _begin_step(self) -> None:
         """Hook run once per step before the updates (Adam counts t here)."""
@@ -186,14 +190,14 @@ class SGD(Optimizer):
         np.multiply(g, self.lr, out=work)
         p -= work  # p ← p − lr·g
 
-    def largest_write(self, grad_norm: float, param_norm: float) -> float:
-        """|g + λp| ≤ G = ‖g‖ + λ‖p‖; |μu + g| ≤ U = μ‖u‖ + G; the step is lr·G, lr·U or lr·(G + μU)."""
-        g = grad_norm + self.weight_decay * param_norm
+    def bounds_after_step(self, grad_bound: float, bounds: dict[str, float]) -> dict[str, float]:
+        """|g + λp| ≤ G = G₀ + λP;  |μu + g| ≤ U = μ·U₀ + G;  the step is at most lr·G, lr·U or lr·(G + μU)."""
+        g = grad_bound + self.weight_decay * bounds["params"]
         if not self.momentum:
-            return max(g, param_norm + self.lr * g)
-        u = self.momentum * self._state_norm("velocity") + g
-        step = self.lr * (g + self.momentum * u if self.nesterov else u)
-        return max(g, u, param_norm + step)
+            return {"params": bounds["params"] + self.lr * g, "scratch": g}
+        u = self.momentum * bounds["velocity"] + g
+        look_ahead = g + self.momentum * u if self.nesterov else u
+        return {"params": bounds["params"] + self.lr * look_ahead, "velocity": u, "scratch": max(g, look_ahead)}
 
 
 class Adam(Optimizer):
@@ -244,24 +248,25 @@ class Adam(Optimizer):
     def _begin_step(self) -> None:
         self.t += 1
 
-    def largest_write(self, grad_norm: float, param_norm: float) -> float:
+    def bounds_after_step(self, grad_bound: float, bounds: dict[str, float]) -> dict[str, float]:
         """How far the next step can move a parameter, from the shape of Adam's update alone.
 
-        m and v are running means of g and g² (|g| ≤ G = ‖g‖ + λ‖p‖), so the new |m| ≤ max(‖m‖, G) and
-        v ≤ max(‖v‖, G²): they stay finite while G² is. By Cauchy–Schwarz over the past gradients,
-        |m| ≤ c·√v with c = (1 − β1) / √(1 − β2) / √(1 − β1²/β2) (for β1² < β2), so the step
-        lr·m̂ / (√v̂ + ε) is at most lr·c·√(1 − β2^t) / (1 − β1^t), whatever the gradients (Kingma & Ba 2015,
-        section 2.1: the step is bounded by about lr).
+        m and v are running means of g and g² (|g| ≤ G = G₀ + λP), so the new |m| ≤ max(M, G) and v ≤ max(V, G²):
+        they stay finite while G² is. By Cauchy–Schwarz over the past gradients, |m| ≤ c·√v with
+        c = (1 − β1) / √(1 − β2) / √(1 − β1²/β2) (for β1² < β2), so the step lr·m̂ / (√v̂ + ε) is at most
+        lr·c·√(1 − β2^t) / (1 − β1^t), whatever the gradients (Kingma & Ba 2015, section 2.1: the step is
+        bounded by about lr).
         """
         b1, b2, t = self.beta1, self.beta2, self.t + 1
         if b1 * b1 >= b2:
-            return math.inf
-        g = grad_norm + (0.0 if self.decoupled else self.weight_decay * param_norm)
+            return super().bounds_after_step(grad_bound, bounds)
+        P = bounds["params"]
+        g = grad_bound + (0.0 if self.decoupled else self.weight_decay * P)
         c = (1.0 - b1) / math.sqrt(1.0 - b2) / math.sqrt(1.0 - b1 * b1 / b2)
         step = self.lr * c * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
-        shrunk = param_norm * abs(1.0 - self.lr * self.weight_decay) if self.decoupled else param_norm
-        moments = max(self._state_norm("m"), self._state_norm("v"))
-        return max(g, g * g, moments, max(param_norm, shrunk) + step)
+        shrunk = P * abs(1.0 - self.lr * self.weight_decay) if self.decoupled else P
+        m, v = max(bounds["m"], g), max(bounds["v"], g * g)
+        return {"params": max(P, shrunk) + step, "m": m, "v": v, "scratch": max(g, g * g, math.sqrt(v) + self.eps, c)}
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], work: np.ndarray) -> None:
         m, v = state["m"], state["v"]

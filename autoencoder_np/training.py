@@ -15,12 +15,12 @@ and the first Dense skips that product (see the layer protocol in ``layers.py``)
 Divergence: the loop runs with NumPy's floating-point errors raising, so an overflow or a NaN stops training
 with ``TrainingDiverged`` and leaves the weights and optimizer state as after the last finite step, never
 half-updated. A NaN or inf loss or gradient stops the step before anything is written. For the update itself,
-the optimizer bounds every value it will write (``Optimizer.largest_write``, from the norms of g, p and its
-state: one BLAS dot each); a step whose bound lies far below the dtype's largest number cannot overflow and runs
-as it is. Any other step, and every step of a small model (where a copy is cheaper than the norms), first
-copies what it writes (``_Undo``), so it can be undone exactly. Adam's step is bounded by about lr whatever the
-gradients, so a large model trained with Adam is never copied. A Ctrl-C inside an uncopied step may leave that
-step partly applied (every value stays finite).
+the optimizer bounds every value it will write (``Optimizer.bounds_after_step``): from a bound on |g| (‖g‖₂,
+one BLAS dot) and bounds on |p| and its state carried over from the last step (``_WriteBounds``; the real
+norms are measured once an epoch). A step whose bounds lie far below the dtype's largest number cannot
+overflow and runs as it is. Any other step first copies what it writes (``_Undo``), so it can be undone
+exactly. Adam's step is bounded by about lr whatever the gradients, so Adam's steps are never copied. A Ctrl-C
+inside an uncopied step may leave that step partly applied (every value stays finite).
 """
 
 from __future__ import annotations
@@ -249,21 +249,36 @@ class _Undo:
             self.optimizer.t = self.t
 
 
-#: Below this many parameters a copy costs less than the norms that prove a step safe: just copy.
-_COPY_IS_CHEAPER = 2**15
+class _WriteBounds:
+    """Bounds on |value| of the parameters and of the optimizer state, carried from step to step.
 
-
-def _cannot_overflow(model: Any, optimizer: optimizers.Optimizer, grad_norm: float) -> bool:
-    """True when the optimizer's bound on what the next step writes lies far below the largest number.
-
-    The margin (2¹⁶) absorbs rounding in the norms and in the bound; a step it cannot clear is copied first.
-    Small models are always copied: for them the copy is cheaper than the proof.
+    ``after_step(grad_norm)`` asks the optimizer (``Optimizer.bounds_after_step``) what the next step can write,
+    starting from the bounds the last step left; they only grow, so when they cannot prove a step safe the real
+    norms are measured (one BLAS dot per buffer) and asked again. ``values = None`` makes the next step measure:
+    ``fit`` sets it at every epoch (a callback may have changed the weights) and after a copied step.
     """
-    params = _buffers(model, which=1)
-    if sum(p.size for p in params) < _COPY_IS_CHEAPER:
-        return False
-    largest = optimizer.largest_write(grad_norm, optimizers.l2_norm(params))
-    return largest < np.finfo(params[0].dtype).max * 2.0**-16
+
+    #: The bounds must lie this far below the dtype's largest number: room for rounding in norms, bounds and step.
+    MARGIN = 2.0**-16
+
+    def __init__(self, model: Any, optimizer: optimizers.Optimizer) -> None:
+        self.model = model
+        self.optimizer = optimizer
+        self.values: dict[str, float] | None = None
+        self.limit = float(np.finfo(model.dtype or np.float64).max) * self.MARGIN
+
+    def measure(self) -> dict[str, float]:
+        """Bounds from the real norms: ‖p‖₂ ≥ every |p_i|, and likewise for each state array."""
+        self.values = {"params": optimizers.l2_norm(_buffers(self.model, which=1)), **self.optimizer.state_norms()}
+        return self.values
+
+    def after_step(self, grad_norm: float) -> dict[str, float] | None:
+        """The bounds after the next step if they prove it cannot overflow, else None (the step must be copied)."""
+        carried = self.values is not None
+        bounds = self.optimizer.bounds_after_step(grad_norm, self.values if self.values else self.measure())
+        if carried and max(bounds.values()) >= self.limit:  # carried bounds only grow: the norms may still clear it
+            bounds = self.optimizer.bounds_after_step(grad_norm, self.measure())
+        return bounds if max(bounds.values()) < self.limit else None
 
 
 _UNDONE = (
@@ -273,7 +288,7 @@ _UNDONE = (
 
 
 def _train_step(
-    model: Any, loss: losses.Loss, optimizer: optimizers.Optimizer, undo: _Undo,
+    model: Any, loss: losses.Loss, optimizer: optimizers.Optimizer, undo: _Undo, bounds: _WriteBounds,
     x: np.ndarray, y: np.ndarray, mask: np.ndarray | None, where: str,
 ) -> float:  # fmt: skip
     """One gradient step on one batch; returns the batch loss. ``where`` names epoch and batch for errors.
@@ -298,9 +313,12 @@ def _train_step(
     bad = None if math.isfinite(grad_norm) else _nonfinite_parameter(model, which=2)
     if bad is not None:
         raise TrainingDiverged(f"{where}: the gradient of {bad} holds NaN or inf; parameters were not updated.")
-    if math.isfinite(grad_norm) and _cannot_overflow(model, optimizer, grad_norm):
+    after = bounds.after_step(grad_norm) if math.isfinite(grad_norm) else None
+    if after is not None:
         optimizer.step(model)  # every value it writes is bounded far below overflow: nothing to undo
+        bounds.values = after
         return value
+    bounds.values = None  # measure again after this step
     undo.save()
     try:
         optimizer.step(model)
@@ -384,7 +402,7 @@ def fit(
     elif model.loss is None:
         model.loss = losses.MSELoss()
     opt, loss_fn = model.optimizer, model.loss
-    undo = _Undo(model, opt)
+    undo, bounds = _Undo(model, opt), _WriteBounds(model, opt)
     rng = as_generator(seed)
     history = History()
     for callback in callbacks:
@@ -398,6 +416,7 @@ def fit(
             start = time.perf_counter()
             order = rng.permutation(n) if shuffle else None
             mean = count = 0.0
+            bounds.values = None  # measured at the first step: a callback may have changed the weights
             # X, y and mask were validated once above. An overflow inside raises FloatingPointError, which
             # _train_step reports as TrainingDiverged (naming epoch and batch) instead of a RuntimeWarning.
             with trusted(), np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
@@ -405,7 +424,9 @@ def fit(
                     xb, yb, mb = minibatches(i, order)
                     if mb is not None and not mb.any():
                         continue  # no observed entry in this batch: nothing to learn from
-                    value = _train_step(model, loss_fn, opt, undo, xb, yb, mb, f"{where}: epoch {epoch}, batch {batch}")
+                    value = _train_step(
+                        model, loss_fn, opt, undo, bounds, xb, yb, mb, f"{where}: epoch {epoch}, batch {batch}"
+                    )
                     mean, count = _running_mean(mean, count, value, loss_fn.cache["n"])
             logs = {"loss": mean}
             if val is not None:

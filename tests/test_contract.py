@@ -460,10 +460,10 @@ def test_optimizer_state_save_load_continues_bitwise(name: str, tmp_path: Path) 
 def test_a_step_that_goes_non_finite_is_undone_exactly(name: str, poisoned_step: int) -> None:
     # The optimizer's step is made to leave an inf behind at one step; fit must stop there and leave model and
     # optimizer exactly as after the step before, as a twin stepped by hand that many times shows. A real
-    # optimizer's bound (largest_write) proves its steps finite, so this one promises none, as a user's might.
+    # optimizer's bounds (bounds_after_step) prove its steps finite, so this one promises none, as a user's might.
     model, X, Y = _regression()
     opt = OPTIMIZERS[name]()
-    opt.largest_write = lambda grad_norm, param_norm: math.inf  # type: ignore[method-assign]
+    opt.bounds_after_step = lambda grad_bound, bounds: {"params": math.inf}  # type: ignore[method-assign]
     real_step, count = opt.step, [0]
 
     def step(m: Any) -> None:

@@ -231,7 +231,7 @@ def test_an_interrupted_per_parameter_update_is_undone(monkeypatch: pytest.Monke
     model = ae.Sequential([ae.Dense(3, 3, rng=0), Scale()])
     assert model.flat is None
     opt = ae.Adam(0.1)
-    opt.largest_write = lambda grad_norm, param_norm: math.inf  # no bound: fit copies before the step
+    opt.bounds_after_step = lambda grad_bound, bounds: {"params": math.inf}  # no bound: fit copies first
     before = [p.copy() for _, p, _ in model.parameters()]
     update, calls = ae.Adam._update, []
 
@@ -287,36 +287,47 @@ OPTIMIZER_SETTINGS = [
 
 @pytest.mark.parametrize("make", OPTIMIZER_SETTINGS)
 @given(seed=seeds, scale=st.sampled_from([1e-3, 1.0, 1e3]))
-def test_largest_write_bounds_every_value_a_step_writes(make: Any, seed: int, scale: float) -> None:
-    # fit skips the undo copy when this bound is far below overflow, so it must never be exceeded: step an
-    # optimizer ten times with wild gradients and compare the bound with what it actually wrote.
+def test_carried_bounds_hold_every_value_a_step_writes(make: Any, seed: int, scale: float) -> None:
+    # fit skips the undo copy when these bounds are far below overflow, so none may ever be exceeded: step an
+    # optimizer ten times with wild gradients, carrying the bounds from the first norms as fit does, and compare
+    # each bound with what the step actually wrote (the scratch array holds the step's last intermediate).
     rng = np.random.default_rng(seed)
     model = ae.Sequential([ae.Dense(4, 3, rng=seed), ae.Tanh(), ae.Dense(3, 2, rng=seed + 1)])
     opt = make()
+    bounds = {"params": l2_norm([model.flat.params]), **opt.state_norms()}
     for _ in range(10):
         model.flat.grads[:] = scale * rng.standard_normal(model.flat.grads.size) ** 3
-        bound = opt.largest_write(l2_norm([model.flat.grads]), l2_norm([model.flat.params]))
+        bounds = opt.bounds_after_step(l2_norm([model.flat.grads]), bounds)
         opt.step(model)
-        written = [model.flat.params, *(opt._flat_state or {}).values()]
-        assert max(float(np.abs(a).max()) for a in written) <= bound
+        written = {"params": model.flat.params, **opt._flat_state, "scratch": opt._chunks[0][3]}
+        assert set(bounds) == set(written)
+        for name, array in written.items():
+            assert float(np.abs(array).max()) <= bounds[name], name
 
 
-def test_only_steps_the_bound_cannot_clear_are_copied(monkeypatch: pytest.MonkeyPatch) -> None:
-    saves = []
-    real_save = training._Undo.save
+def test_only_steps_the_bounds_cannot_clear_are_copied(monkeypatch: pytest.MonkeyPatch) -> None:
+    saves, measures = [], []
+    real_save, real_measure = training._Undo.save, training._WriteBounds.measure
     monkeypatch.setattr(training._Undo, "save", lambda undo: saves.append(1) or real_save(undo))
-    X = np.random.default_rng(0).random((64, 200))
-    big = ae.Autoencoder.from_sizes([200, 100], seed=0)  # 40 300 parameters: proving beats copying
-    assert big.flat.params.size >= training._COPY_IS_CHEAPER
-    big.fit(X, epochs=2, batch_size=32, verbose=0)
-    assert saves == []  # Adam's steps are bounded: 4 steps, no copy
+    monkeypatch.setattr(training._WriteBounds, "measure", lambda b: measures.append(1) or real_measure(b))
+    small, X = _founding()
+    small.fit(X, epochs=3, batch_size=25, verbose=0)
+    assert (saves, len(measures)) == ([], 3)  # Adam's steps are bounded: 12 steps, no copy, norms once an epoch
     opt = ae.SGD(lr=0.1)
-    opt.largest_write = lambda grad_norm, param_norm: math.inf  # type: ignore[method-assign]
-    big.fit(X, epochs=1, batch_size=32, optimizer=opt, verbose=0)
-    assert len(saves) == 2  # an optimizer without a bound: every step copied
-    small, X10 = _founding()
-    small.fit(X10, epochs=1, batch_size=50, verbose=0)
-    assert len(saves) == 4  # a small model is always copied: cheaper than the proof
+    opt.bounds_after_step = lambda grad_bound, bounds: {"params": math.inf}  # type: ignore[method-assign]
+    small.fit(X, epochs=1, batch_size=25, optimizer=opt, verbose=0)
+    assert len(saves) == 4  # an optimizer without a bound: every step copied
+    loose, real_bounds = ae.SGD(lr=0.1), ae.SGD.bounds_after_step
+    loose.bounds_after_step = lambda g, b: {k: 1e160 * v for k, v in real_bounds(loose, g, b).items()}  # type: ignore
+    measures.clear()
+    small.fit(X, epochs=1, batch_size=25, optimizer=loose, verbose=0)
+    assert (len(saves), len(measures)) == (4, 4)  # carried bounds outgrow the limit each step: measured, not copied
+
+
+def test_adam_moves_a_parameter_by_about_lr_whatever_the_gradient() -> None:
     opt = ae.Adam()
-    assert opt.largest_write(1.0, 1.0) < 1.0 + 3 * opt.lr  # the step is about lr, whatever the gradient
-    assert ae.Adam(beta1=0.99, beta2=0.9).largest_write(1.0, 1.0) == math.inf  # β1² ≥ β2: no bound
+    for gradient in (1e-6, 1.0, 1e30):
+        bounds = opt.bounds_after_step(gradient, {"params": 1.0, "m": 0.0, "v": 0.0})
+        assert bounds["params"] < 1.0 + 3 * opt.lr
+    bounds = ae.Adam(beta1=0.99, beta2=0.9).bounds_after_step(1.0, {"params": 1.0, "m": 0.0, "v": 0.0})
+    assert bounds["params"] == math.inf  # β1² ≥ β2: no bound
