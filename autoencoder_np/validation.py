@@ -149,10 +149,21 @@ def as_array(
             raise ValueError(f"{where}: {name} holds values beyond the range of {dtype} (±{largest:.4g})") from None
     elif kind in "biu":
         x = x.astype(np.float64)
-    if finite and _trusted_depth == 0 and not np.isfinite(x).all():
+    if finite and _trusted_depth == 0 and not all_finite(x):
         bad = int(x.size - np.count_nonzero(np.isfinite(x)))
         raise ValueError(f"{where}: {name} holds {bad} NaN or inf value(s); expected finite numbers")
     return x
+
+
+def all_finite(x: np.ndarray) -> bool:
+    """``np.isfinite(x).all()``, block by block along the first axis (about 2¹⁸ entries each).
+
+    No boolean temporary the size of x: on a large data set that is faster and adds nothing to the peak memory.
+    """
+    block = max(1, 2**18 * x.shape[0] // x.size) if x.ndim and x.size > 2**18 else None
+    if block is None:
+        return bool(np.isfinite(x).all())
+    return all(np.isfinite(x[i : i + block]).all() for i in range(0, x.shape[0], block))
 
 
 def lookup(value: Any, registry: dict[str, Any], base: type, what: str) -> Any:

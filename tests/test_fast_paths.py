@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import autoencoder_np as ae
 from autoencoder_np import optimizers
+from autoencoder_np.validation import all_finite
 
 
 def _autoencoder(n: int, seed: int, dropout: float) -> ae.Autoencoder:
@@ -112,3 +113,15 @@ def test_fused_multinomial_loss_equals_the_log_softmax_form(batch: int, n: int, 
     assert value == pytest.approx(-(t * log_softmax).sum() / batch, rel=1e-12, abs=1e-12)
     softmax = np.exp(log_softmax)
     np.testing.assert_allclose(loss.backward(), (softmax * t.sum(axis=1, keepdims=True) - t) / batch, atol=1e-15)
+
+
+@given(
+    shape=st.sampled_from([(5,), (300_000,), (1000, 700), (3, 200_000), (2, 3, 50_000)]),
+    where=st.floats(0.0, 1.0, exclude_max=True),
+    value=st.sampled_from([np.nan, np.inf, -np.inf, 1.0]),
+    dtype=st.sampled_from([np.float32, np.float64, np.complex128]),
+)
+def test_blocked_finite_check_equals_isfinite_all(shape: tuple[int, ...], where: float, value: float, dtype) -> None:
+    x = np.zeros(shape, dtype)
+    x.flat[int(where * x.size)] = value
+    assert all_finite(x) == bool(np.isfinite(x).all()) == (value == 1.0)
