@@ -79,9 +79,7 @@ class LeakyReLU(Layer):
         x = self.cache["x"]
         # BEGIN SOLUTION leaky_relu.backward
         # HINT: like ReLU, but the negative side lets α of the gradient through.
-        slope = (x > 0).astype(grad_y.dtype)  # in place from here: slope = 1 where x > 0, α elsewhere
-        slope *= 1.0 - self.alpha
-        slope += self.alpha
+        slope = np.maximum(x > 0, grad_y.dtype.type(self.alpha))  # 1 where x > 0, α elsewhere (as α ≤ 1)
         slope *= grad_y
         return slope
         # END SOLUTION
