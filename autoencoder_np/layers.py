@@ -25,6 +25,7 @@ already there. A model keeps all its parameters in one flat buffer (see ``model.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -291,8 +292,7 @@ class Dropout(_Noise):
         if not self.training or self.rate == 0.0:
             self.cache["mask"] = None
             return x
-        # float32 uniforms are half the cost of float64 ones and resolve the rate to 2⁻²⁴.
-        keep = self.rng.random(x.shape, dtype=np.float32) >= self.rate
+        keep = self._draw_keep(x.shape)
         self.cache["mask"] = keep
         return self._apply(x, keep)
 
@@ -302,6 +302,18 @@ class Dropout(_Noise):
         grad_y = self._elementwise_grad(grad_y)
         mask = self.cache["mask"]
         return grad_y if mask is None else self._apply(grad_y, mask)
+
+    def _draw_keep(self, shape: tuple[int, ...]) -> np.ndarray:
+        """m: booleans of ``shape``, each True with probability 1 − rate, independently.
+
+        When 256·rate is a whole number (0.5, 0.25, …) one random byte per entry decides exactly:
+        P(byte ≥ 256·rate) = 1 − rate. That is about 3× faster than a float32 uniform per entry, which every
+        other rate uses (half the cost of a float64 one; it resolves the rate to 2⁻²⁴).
+        """
+        threshold = 256 * self.rate
+        if threshold.is_integer():
+            return np.frombuffer(self.rng.bytes(math.prod(shape)), np.uint8).reshape(shape) >= threshold
+        return self.rng.random(shape, dtype=np.float32) >= self.rate
 
     def _apply(self, a: np.ndarray, keep: np.ndarray) -> np.ndarray:
         """a ⊙ m / (1 − rate), in place on one new array."""

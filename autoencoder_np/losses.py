@@ -189,8 +189,9 @@ class MultinomialLoss(Loss):
     B is the number of rows. No mask: zero entries of t already contribute nothing.
 
     Computed fused: with lse_u = log Σ_j e^(z_uj) and T_u = Σ_i t_ui, the loss is
-    L = −(1/B) Σ_u (Σ_i t_ui z_ui − T_u · lse_u), so no (batch, items) log-softmax array is formed; forward
-    keeps softmax(z) (the one exp) in ``cache["softmax"]`` for backward.
+    L = −(1/B) Σ_u (Σ_i t_ui z_ui − T_u · lse_u), so no (batch, items) log-softmax array is formed. Forward
+    keeps e^(z − max z) (the one exp) in ``cache["exp"]`` and its row sums S_u in ``cache["total"]``; backward
+    forms softmax(z_u) · T_u = e^(z_u − max z_u) · (T_u / S_u), one pass with one factor per row.
     """
 
     def _check_target(self, target: np.ndarray) -> None:
@@ -206,16 +207,23 @@ class MultinomialLoss(Loss):
         pred, target, _, _ = self._validate(pred, target, None)
         if pred.ndim != 2:
             raise ValueError(f"{where}: pred must be 2-D (batch, items), got shape {pred.shape}")
-        top = pred.max(axis=1, keepdims=True)
-        softmax = np.subtract(pred, top)  # z − max z ≤ 0: e^(·) cannot overflow
-        np.exp(softmax, out=softmax)
-        total = softmax.sum(axis=1, keepdims=True)
-        softmax /= total  # softmax(z) = e^(z − max z) / Σ_j e^(z_j − max z)
-        lse = top[:, 0] + np.log(total[:, 0])  # log Σ_j e^(z_j), per row
+        top = pred.max(axis=1)
+        exp = np.subtract(pred, top[:, None])  # z − max z ≤ 0: e^(·) cannot overflow
+        np.exp(exp, out=exp)
+        total = exp.sum(axis=1)  # S_u = Σ_j e^(z_uj − max z_u) ≥ 1
+        lse = top + np.log(total)  # log Σ_j e^(z_uj), per row
         counts = target.sum(axis=1)  # T_u
         picked = np.einsum("ij,ij->i", target, pred)  # Σ_i t_ui z_ui, per row, without a (batch, items) array
         n = float(pred.shape[0])
-        self.cache = {"pred": pred, "target": target, "mask": None, "n": n, "softmax": softmax, "counts": counts}
+        self.cache = {
+            "pred": pred,
+            "target": target,
+            "mask": None,
+            "n": n,
+            "exp": exp,
+            "total": total,
+            "counts": counts,
+        }
         return float(-(picked - counts * lse).sum() / n)
 
     @overflow_guard
@@ -223,8 +231,10 @@ class MultinomialLoss(Loss):
         """dL/dz = (softmax(z) · Σ_i t_i − t) / B, shape (batch, items)."""
         if not self.cache:
             raise ValueError(f"{self!r}.backward: called before forward (nothing cached)")
-        target, n, counts = self.cache["target"], self.cache["n"], self.cache["counts"]
-        grad = np.multiply(self.cache["softmax"], counts[:, None])  # in place from here: (softmax·T − t) / B
+        cache = self.cache
+        target, n, counts = cache["target"], cache["n"], cache["counts"]
+        # softmax(z)·T = e^(z − max z) · (T / S), one factor per row; in place from here: (softmax·T − t) / B
+        grad = np.multiply(cache["exp"], (counts / cache["total"])[:, None])
         grad -= target
         grad *= 1.0 / n
         return grad
