@@ -111,12 +111,14 @@ def _machine(results: dict[str, Any]) -> list[str]:
     blas = f"{blas.get('name')} {blas.get('version')}" if isinstance(blas, dict) else str(blas)
     pools = facts.get("threadpools", [])
     kernels = {f"{p.get('internal_api')} {p.get('architecture') or ''}".strip() for p in pools if isinstance(p, dict)}
+    keras = facts.get("keras", {})
     return [
         "",
         f"Machine: {facts.get('cpu')}, {facts.get('cores')} cores; NumPy {facts.get('numpy')} with {blas} "
         f"(thread pools: {', '.join(sorted(kernels)) or 'unknown: no threadpoolctl'}); "
         f"PyTorch {facts.get('torch', {}).get('version', '–')}; scikit-learn {facts.get('sklearn', '–')}; "
-        f"Keras {facts.get('keras', {}).get('version', '–')} ({facts.get('keras', {}).get('backend', '–')} backend); "
+        f"Keras {keras.get('version', '–')} ({keras.get('backend', '–')} backend"
+        f"{' ' + keras['tensorflow'] if 'tensorflow' in keras else ''}); "
         f"load average at start {results.get('loadavg_start')}.",
     ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import time
 from typing import Any
 
@@ -144,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
+    if "keras" not in skipped and os.environ.get("KERAS_BACKEND") == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     runs = []
     todo = [
         ("founding", lambda: C.founding()),
@@ -171,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         import keras
 
         facts["keras"] = {"version": keras.__version__, "backend": keras.backend.backend()}
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            facts["keras"]["tensorflow"] = tf.__version__
     if "sklearn" not in skipped:
         import sklearn
 
