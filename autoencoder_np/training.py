@@ -124,13 +124,15 @@ def _prepare(model: Any, X: Any, y: Any, mask: Any, where: str) -> tuple[np.ndar
         mask = as_array(mask, "mask", where, ndim=2, dtype=dtype)
         if mask.shape != y.shape:
             raise ValueError(f"{where}: mask has shape {mask.shape}, expected the shape of y {y.shape}")
-        if (mask < 0).any():
-            raise ValueError(f"{where}: mask must be non-negative weights, got a minimum of {mask.min()}")
-        if not mask.any():
-            raise ValueError(f"{where}: mask has no observed entry (all weights are 0)")
+        lowest = mask.min()
+        if lowest < 0:
+            raise ValueError(f"{where}: mask must be non-negative weights, got a minimum of {lowest}")
         with np.errstate(over="ignore"):
-            if not np.isfinite(mask.sum()):
-                raise ValueError(f"{where}: the mask weights sum to more than {dtype} holds; rescale them")
+            total = mask.sum()  # of non-negative weights: 0 only when every weight is 0
+        if total == 0:
+            raise ValueError(f"{where}: mask has no observed entry (all weights are 0)")
+        if not np.isfinite(total):
+            raise ValueError(f"{where}: the mask weights sum to more than {dtype} holds; rescale them")
     return X, y, mask
 
 

@@ -4,9 +4,9 @@ Every message names where it happened, the argument, what was expected and what 
 ``Dense(10→5).forward: x has 7 features, expected 10``.
 
 Finite checks (NaN/inf) cost one pass over the data. ``fit`` validates its data once, then runs the
-inner loop inside :func:`trusted`, which skips the per-layer finite checks and the overflow guard of
-:func:`overflow_guard` (``fit`` reports an overflow as ``TrainingDiverged`` instead); everything else
-(shapes, dtypes) is still checked on every call, because those checks cost nothing.
+inner loop inside :func:`trusted`, which skips the per-layer finite checks, the loss's mask sign check and
+the overflow guard of :func:`overflow_guard` (``fit`` reports an overflow as ``TrainingDiverged`` instead);
+everything else (shapes, dtypes) is still checked on every call, because those checks cost nothing.
 """
 
 from __future__ import annotations
@@ -29,13 +29,19 @@ _Function = TypeVar("_Function", bound=Callable[..., Any])
 
 @contextlib.contextmanager
 def trusted() -> Iterator[None]:
-    """Skip the NaN/inf scan of layer inputs inside this block (data already validated by the caller)."""
+    """Skip the per-call scans of the data inside this block: the NaN/inf scan of layer inputs and the sign scan
+    of a loss's mask. The caller has checked the whole data set once (as ``fit`` and ``evaluate`` do)."""
     global _trusted_depth
     _trusted_depth += 1
     try:
         yield
     finally:
         _trusted_depth -= 1
+
+
+def data_trusted() -> bool:
+    """True inside :func:`trusted`: the data was checked once by the caller."""
+    return _trusted_depth > 0
 
 
 @contextlib.contextmanager
