@@ -194,10 +194,11 @@ class SGD(Optimizer):
         """|g + λp| ≤ G = G₀ + λP;  |μu + g| ≤ U = μ·U₀ + G;  the step is at most lr·G, lr·U or lr·(G + μU)."""
         g = grad_bound + self.weight_decay * bounds["params"]
         if not self.momentum:
-            return {"params": bounds["params"] + self.lr * g, "scratch": g}
+            return {"params": bounds["params"] + self.lr * g, "scratch": max(g, self.lr * g)}
         u = self.momentum * bounds["velocity"] + g
         look_ahead = g + self.momentum * u if self.nesterov else u
-        return {"params": bounds["params"] + self.lr * look_ahead, "velocity": u, "scratch": max(g, look_ahead)}
+        step = self.lr * look_ahead
+        return {"params": bounds["params"] + step, "velocity": u, "scratch": max(g, look_ahead, step)}
 
 
 class Adam(Optimizer):
@@ -266,7 +267,8 @@ class Adam(Optimizer):
         step = self.lr * c * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
         shrunk = P * abs(1.0 - self.lr * self.weight_decay) if self.decoupled else P
         m, v = max(bounds["m"], g), max(bounds["v"], g * g)
-        return {"params": max(P, shrunk) + step, "m": m, "v": v, "scratch": max(g, g * g, math.sqrt(v) + self.eps, c)}
+        scratch = max(g, g * g, math.sqrt(v) + self.eps, c, step)  # (1 − β1)g, g², √v + ε, m / (√v + ε), the step
+        return {"params": max(P, shrunk) + step, "m": m, "v": v, "scratch": scratch}
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], work: np.ndarray) -> None:
         m, v = state["m"], state["v"]

@@ -277,7 +277,7 @@ class _WriteBounds:
     def after_step(self, grad_norm: float) -> dict[str, float] | None:
         """The bounds after the next step if they prove it cannot overflow, else None (the step must be copied)."""
         carried = self.values is not None
-        bounds = self.optimizer.bounds_after_step(grad_norm, self.values if self.values else self.measure())
+        bounds = self.optimizer.bounds_after_step(grad_norm, self.values if carried else self.measure())
         if carried and max(bounds.values()) >= self.limit:  # carried bounds only grow: the norms may still clear it
             bounds = self.optimizer.bounds_after_step(grad_norm, self.measure())
         return bounds if max(bounds.values()) < self.limit else None

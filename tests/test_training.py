@@ -277,9 +277,11 @@ def test_an_overflow_in_a_hidden_layer_stops_fit_before_the_update() -> None:
 
 OPTIMIZER_SETTINGS = [
     lambda: ae.Adam(lr=0.5),
+    lambda: ae.Adam(lr=20.0),  # a step larger than c: the scratch bound must cover it
     lambda: ae.Adam(lr=0.05, beta1=0.5, beta2=0.9, weight_decay=0.3),
     lambda: ae.Adam(lr=0.05, weight_decay=2.0, decoupled=True),
     lambda: ae.SGD(lr=0.5, weight_decay=0.1),
+    lambda: ae.SGD(lr=3.0),
     lambda: ae.SGD(lr=0.3, momentum=0.9),
     lambda: ae.SGD(lr=0.3, momentum=0.9, nesterov=True, weight_decay=0.2),
 ]
