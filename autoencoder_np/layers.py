@@ -311,8 +311,8 @@ class Dropout(_Noise):
         other rate uses (half the cost of a float64 one; it resolves the rate to 2⁻²⁴).
         """
         threshold = 256 * self.rate
-        if threshold.is_integer():
-            return np.frombuffer(self.rng.bytes(math.prod(shape)), np.uint8).reshape(shape) >= threshold
+        if threshold.is_integer():  # compared as an int: a float threshold would cast every byte to float64
+            return np.frombuffer(self.rng.bytes(math.prod(shape)), np.uint8).reshape(shape) >= int(threshold)
         return self.rng.random(shape, dtype=np.float32) >= self.rate
 
     def _apply(self, a: np.ndarray, keep: np.ndarray) -> np.ndarray:
