@@ -46,7 +46,7 @@ import numpy as np
 from . import activations, losses, optimizers
 from .layers import Dense, Dropout, GaussianNoise, Layer
 from .model import Autoencoder, Container, Sequential
-from .validation import check_int
+from .validation import all_finite, check_int
 
 FORMAT = "autoencoder_np"
 #: The version of the file layout this library writes; it reads this one and older ones.
@@ -152,7 +152,7 @@ def _savable(name: Any, value: Any, where: str) -> np.ndarray:
     a = np.asarray(value)
     if a.dtype.kind not in "biufc":
         raise TypeError(f"{where}: array {name!r} must be numeric, got dtype {a.dtype}")
-    if a.dtype.kind in "fc" and not np.isfinite(a).all():
+    if a.dtype.kind in "fc" and not all_finite(a):
         raise ValueError(f"{where}: array {name!r} holds NaN or inf; refusing to save it")
     return a
 
@@ -239,7 +239,7 @@ def _read_array(archive: zipfile.ZipFile, name: str, spec: dict[str, Any], size:
             raise FileFormatError(f"{label} is truncated or padded: its byte count does not match shape {shape}")
     with archive.open(info) as member:
         array = np.lib.format.read_array(member, allow_pickle=False)
-    if array.dtype.kind in "fc" and not np.isfinite(array).all():
+    if array.dtype.kind in "fc" and not all_finite(array):
         raise FileFormatError(f"{label} holds NaN or inf")
     return array
 

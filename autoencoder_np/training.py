@@ -34,7 +34,7 @@ import numpy as np
 
 from . import losses, optimizers
 from .init import as_generator
-from .validation import as_array, check_bool, check_float, check_int, overflow_as_error, trusted
+from .validation import all_finite, as_array, check_bool, check_float, check_int, overflow_as_error, trusted
 
 
 class TrainingDiverged(FloatingPointError):
@@ -207,10 +207,10 @@ def _buffers(model: Any, which: int) -> list[np.ndarray]:
 
 def _nonfinite_parameter(model: Any, which: int) -> str | None:
     """The name of the first parameter (which=1) or gradient (which=2) holding NaN/inf, or None."""
-    if all(np.isfinite(a).all() for a in _buffers(model, which)):
+    if all(all_finite(a) for a in _buffers(model, which)):
         return None
     for entry in model.parameters():
-        if not np.isfinite(entry[which]).all():
+        if not all_finite(entry[which]):
             return entry[0]
     return None
 
