@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from . import init as initializers
-from .validation import Where, as_array, check_dtype, check_float, check_int, overflow_guard
+from .validation import as_array, check_dtype, check_float, check_int, overflow_guard
 
 
 class ParamDict(dict[str, np.ndarray]):
@@ -154,7 +154,7 @@ class Layer:
         whole models in complex128 (see ``validation.LAYER_DTYPES``).
         """
         complex_dtype = np.dtype(np.complex128) if isinstance(x, np.ndarray) and x.dtype.kind == "c" else None
-        x = as_array(x, "x", Where(self, "forward"), dtype=complex_dtype)
+        x = as_array(x, "x", (self, "forward"), dtype=complex_dtype)
         self.cache["x"] = x
         return x
 
@@ -165,7 +165,7 @@ class Layer:
 
     def _grad_input(self, grad_y: Any, expected_shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         """Validate ``grad_y``: numeric, finite, the shape of the last forward's output."""
-        grad_y = as_array(grad_y, "grad_y", Where(self, "backward"), dtype=dtype)
+        grad_y = as_array(grad_y, "grad_y", (self, "backward"), dtype=dtype)
         if grad_y.shape != expected_shape:
             raise ValueError(
                 f"{self!r}.backward: grad_y has shape {grad_y.shape}, expected {expected_shape} "
@@ -226,7 +226,7 @@ class Dense(Layer):
         Cache: x, which backward needs for dL/dW.
         """
         W = self.params["W"]
-        x = as_array(x, "x", Where(self, "forward"), ndim=2, dtype=W.dtype)
+        x = as_array(x, "x", (self, "forward"), ndim=2, dtype=W.dtype)
         if x.shape[1] != self.in_features:
             raise ValueError(f"{self!r}.forward: x has {x.shape[1]} features, expected {self.in_features}")
         self.cache["x"] = x

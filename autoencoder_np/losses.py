@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .activations import sigmoid
-from .validation import as_array, check_same_shape, data_trusted, lookup, overflow_guard
+from .validation import as_array, check_same_shape, data_trusted, label, lookup, overflow_guard
 
 
 class Loss:
@@ -38,10 +38,8 @@ class Loss:
 
     def _validate(self, pred: Any, target: Any, mask: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, float]:
         """pred, target and mask as arrays of one shape and dtype, and the normalizer n."""
-        where = f"{self!r}.forward"
-        pred = as_array(pred, "pred", where)
-        if pred.dtype.kind == "c":
-            raise TypeError(f"{where}: pred must be real, got dtype {pred.dtype}")
+        where = (self, "forward")
+        pred = as_array(pred, "pred", where)  # real: as_array refuses complex without a complex dtype
         target = as_array(target, "target", where, dtype=pred.dtype)
         check_same_shape(pred, target, ("pred", "target"), where)
         self._check_target(target)
@@ -50,10 +48,10 @@ class Loss:
         mask = as_array(mask, "mask", where, dtype=pred.dtype)
         check_same_shape(pred, mask, ("pred", "mask"), where)
         if not data_trusted() and (mask < 0).any():  # inside fit and evaluate the whole mask was checked once
-            raise ValueError(f"{where}: mask must be non-negative weights, got a minimum of {mask.min()}")
+            raise ValueError(f"{label(where)}: mask must be non-negative weights, got a minimum of {mask.min()}")
         n = float(mask.sum())
         if n == 0.0:
-            raise ValueError(f"{where}: mask has no observed entry (all weights are 0)")
+            raise ValueError(f"{label(where)}: mask has no observed entry (all weights are 0)")
         return pred, target, mask, n
 
     @overflow_guard

@@ -96,26 +96,20 @@ def check_dtype(dtype: Any, where: str) -> np.dtype:
     return dt
 
 
-class Where:
-    """The label ``Layer(…).method`` of an error message, built only when an error is raised.
+#: The label of an error message: a string, or (object, method) for ``repr(object).method``, built only when an
+#: error is raised. Layers validate on every call; building their repr each time would cost more than the checks.
+Label = str | tuple[Any, str]
 
-    Hot paths validate on every call; building the layer's repr each time would cost more than the checks.
-    """
 
-    __slots__ = ("method", "obj")
-
-    def __init__(self, obj: Any, method: str) -> None:
-        self.obj = obj
-        self.method = method
-
-    def __str__(self) -> str:
-        return f"{self.obj!r}.{self.method}"
+def label(where: Label) -> str:
+    """The text of a :data:`Label`: ``Dense(10→5).forward`` for ``(dense, "forward")``."""
+    return where if isinstance(where, str) else f"{where[0]!r}.{where[1]}"
 
 
 def as_array(
     x: Any,
     name: str,
-    where: str | Where,
+    where: Label,
     *,
     ndim: int | None = None,
     dtype: np.dtype | None = None,
@@ -131,34 +125,43 @@ def as_array(
         ValueError: wrong number of dimensions, empty, values beyond the range of ``dtype``, or
             (``finite=True``) holds NaN or inf.
     """
-    if not isinstance(x, np.ndarray):
+    if type(x) is not np.ndarray or x.dtype.kind != "f" or (dtype is not None and x.dtype != dtype):
+        x = _converted(x, name, where, dtype)  # everything but a float array of the wanted dtype (fit's case)
+    if ndim is not None and x.ndim != ndim:
+        expected = "(batch, features)" if ndim == 2 else f"{ndim}-D"
+        raise ValueError(f"{label(where)}: {name} must be {ndim}-D {expected}, got shape {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{label(where)}: {name} is empty (shape {x.shape})")
+    if finite and _trusted_depth == 0 and not all_finite(x):
+        bad = int(x.size - np.count_nonzero(np.isfinite(x)))
+        raise ValueError(f"{label(where)}: {name} holds {bad} NaN or inf value(s); expected finite numbers")
+    return x
+
+
+def _converted(x: Any, name: str, where: Label, dtype: np.dtype | None) -> np.ndarray:
+    """``x`` as a numeric ndarray of ``dtype`` (float64 for integers when None): :func:`as_array`'s conversions."""
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(f"{label(where)}: {name} is a masked array; fill it, or give fit the mask as mask=")
+    if type(x) is not np.ndarray:  # lists, np.matrix and other subclasses: a plain array of the same data
         try:
             x = np.asarray(x)
         except (ValueError, TypeError) as err:  # ragged nested lists and the like
-            raise TypeError(f"{where}: {name} must be a numeric array, could not convert it: {err}") from err
+            raise TypeError(f"{label(where)}: {name} must be a numeric array, could not convert it: {err}") from err
     kind = x.dtype.kind
     if kind not in "biufc":
-        raise TypeError(f"{where}: {name} must be a numeric array, got dtype {x.dtype}")
+        raise TypeError(f"{label(where)}: {name} must be a numeric array, got dtype {x.dtype}")
     if kind == "c" and (dtype is None or dtype.kind != "c"):
-        raise TypeError(f"{where}: {name} must be real, got dtype {x.dtype}")
-    if ndim is not None and x.ndim != ndim:
-        expected = "(batch, features)" if ndim == 2 else f"{ndim}-D"
-        raise ValueError(f"{where}: {name} must be {ndim}-D {expected}, got shape {x.shape}")
-    if x.size == 0:
-        raise ValueError(f"{where}: {name} is empty (shape {x.shape})")
+        raise TypeError(f"{label(where)}: {name} must be real, got dtype {x.dtype}")
     if dtype is not None and x.dtype != dtype:
         try:
             with np.errstate(over="raise"):
-                x = x.astype(dtype)
+                return x.astype(dtype)
         except FloatingPointError:
             largest = np.finfo(dtype).max
-            raise ValueError(f"{where}: {name} holds values beyond the range of {dtype} (±{largest:.4g})") from None
-    elif kind in "biu":
-        x = x.astype(np.float64)
-    if finite and _trusted_depth == 0 and not all_finite(x):
-        bad = int(x.size - np.count_nonzero(np.isfinite(x)))
-        raise ValueError(f"{where}: {name} holds {bad} NaN or inf value(s); expected finite numbers")
-    return x
+            raise ValueError(
+                f"{label(where)}: {name} holds values beyond the range of {dtype} (±{largest:.4g})"
+            ) from None
+    return x.astype(np.float64) if kind in "biu" else x
 
 
 def all_finite(x: np.ndarray) -> bool:
@@ -181,10 +184,10 @@ def lookup(value: Any, registry: dict[str, Any], base: type, what: str) -> Any:
     return registry[value]()
 
 
-def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], where: str) -> None:
+def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], where: Label) -> None:
     """Raise ValueError unless ``a`` and ``b`` have the same shape."""
     if a.shape != b.shape:
-        raise ValueError(f"{where}: {names[1]} has shape {b.shape}, expected the shape of {names[0]} {a.shape}")
+        raise ValueError(f"{label(where)}: {names[1]} has shape {b.shape}, expected the shape of {names[0]} {a.shape}")
 
 
 def check_int(value: Any, name: str, where: str, *, minimum: int = 1) -> int:

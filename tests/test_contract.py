@@ -142,6 +142,7 @@ _BAD_X = [
     (np.array([[1, None, 2]], dtype=object), TypeError, r"\.forward: x must be a numeric array, got dtype object"),
     (np.full((2, IN), "1.0"), TypeError, r"\.forward: x must be a numeric array, got dtype <U3"),
     ([[1.0, 2.0, 3.0], [4.0]], TypeError, r"\.forward: x must be a numeric array, could not convert it"),
+    (np.ma.ones((2, IN)), TypeError, r"\.forward: x is a masked array; fill it, or give fit the mask as mask="),
 ]
 _BAD_X_DENSE = [  # element-wise layers take any shape, and complex x (for the complex-step check)
     (np.ones((2, IN), dtype=complex), TypeError, r"\.forward: x must be real, got dtype complex128"),
