@@ -88,8 +88,9 @@ class Optimizer:
 
         Returns the same keys, each bounding that array after the step, plus ``"scratch"``, bounding every
         intermediate value the step computes. ``fit`` carries these from step to step (measuring the real norms
-        only once an epoch), and takes no undo copy of a step whose bounds lie far below the dtype's largest
-        number: such a step cannot overflow. The default promises nothing (math.inf everywhere).
+        only at the start, after callbacks, and when the carried bounds grow too large), and takes no undo copy
+        of a step whose bounds lie far below the dtype's largest number: such a step cannot overflow. The
+        default promises nothing (math.inf everywhere).
         """
         return dict.fromkeys(("params", *self.state_names, "scratch"), math.inf)
 

@@ -17,10 +17,11 @@ with ``TrainingDiverged`` and leaves the weights and optimizer state as after th
 half-updated. A NaN or inf loss or gradient stops the step before anything is written. For the update itself,
 the optimizer bounds every value it will write (``Optimizer.bounds_after_step``): from a bound on |g| (‖g‖₂,
 one BLAS dot) and bounds on |p| and its state carried over from the last step (``_WriteBounds``; the real
-norms are measured once an epoch). A step whose bounds lie far below the dtype's largest number cannot
-overflow and runs as it is. Any other step first copies what it writes (``_Undo``), so it can be undone
-exactly. Adam's step is bounded by about lr whatever the gradients, so Adam's steps are never copied. A Ctrl-C
-inside an uncopied step may leave that step partly applied (every value stays finite).
+norms are measured at the first step, after callbacks, and whenever the carried bounds grow too large). A step
+whose bounds lie far below the dtype's largest number cannot overflow and runs as it is. Any other step first
+copies what it writes (``_Undo``), so it can be undone exactly. Adam's step is bounded by about lr whatever
+the gradients, so Adam's steps are never copied. A Ctrl-C inside an uncopied step may leave that step partly
+applied (every value stays finite).
 """
 
 from __future__ import annotations
@@ -174,27 +175,24 @@ class _Minibatches:
     def __init__(self, arrays: tuple[np.ndarray, np.ndarray, np.ndarray | None], batch_size: int) -> None:
         self.arrays = arrays
         self.batch_size = batch_size
-        self._buffers: list[np.ndarray | None] | None = None
+        self._buffers: dict[int, np.ndarray] = {}  # id(array) -> its batch buffer, made at the first gather
 
-    def __call__(self, start: int, order: np.ndarray | None) -> list[np.ndarray | None]:
+    def __call__(self, start: int, order: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """The batch of rows ``start : start + batch_size``, taken from ``order`` when given."""
-        stop = start + self.batch_size
+        X, y, mask = self.arrays
         if order is None:
-            return [None if a is None else a[start:stop] for a in self.arrays]
-        rows = order[start:stop]
-        if self._buffers is None:
-            self._buffers = [
-                None if a is None else np.empty((self.batch_size, *a.shape[1:]), a.dtype) for a in self.arrays
-            ]
-        batch: list[np.ndarray | None] = []
-        for k, (a, buffer) in enumerate(zip(self.arrays, self._buffers, strict=True)):
-            if a is None or buffer is None:
-                batch.append(None)
-            elif k == 1 and a is self.arrays[0]:
-                batch.append(batch[0])  # y is X: same rows, already gathered
-            else:  # same as a[rows], into the buffer; mode="clip" avoids np.take's extra copy (rows are valid)
-                batch.append(a.take(rows, axis=0, out=buffer[: len(rows)], mode="clip"))
-        return batch
+            stop = start + self.batch_size
+            return X[start:stop], y[start:stop], None if mask is None else mask[start:stop]
+        rows = order[start : start + self.batch_size]
+        xb = self._take(X, rows)
+        return xb, xb if y is X else self._take(y, rows), None if mask is None else self._take(mask, rows)
+
+    def _take(self, a: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """a[rows], into the buffer kept for a; mode="clip" avoids np.take's extra copy (the rows are valid)."""
+        buffer = self._buffers.get(id(a))
+        if buffer is None:
+            buffer = self._buffers[id(a)] = np.empty((self.batch_size, *a.shape[1:]), a.dtype)
+        return a.take(rows, axis=0, out=buffer[: len(rows)], mode="clip")
 
 
 def _buffers(model: Any, which: int) -> list[np.ndarray]:
@@ -257,7 +255,7 @@ class _WriteBounds:
     ``after_step(grad_norm)`` asks the optimizer (``Optimizer.bounds_after_step``) what the next step can write,
     starting from the bounds the last step left; they only grow, so when they cannot prove a step safe the real
     norms are measured (one BLAS dot per buffer) and asked again. ``values = None`` makes the next step measure:
-    ``fit`` sets it at every epoch (a callback may have changed the weights) and after a copied step.
+    ``fit`` sets it after the callbacks of each epoch (they may change the weights) and after a copied step.
     """
 
     #: The bounds must lie this far below the dtype's largest number: room for rounding in norms, bounds and step.
@@ -418,7 +416,6 @@ def fit(
             start = time.perf_counter()
             order = rng.permutation(n) if shuffle else None
             mean = count = 0.0
-            bounds.values = None  # measured at the first step: a callback may have changed the weights
             # X, y and mask were validated once above. An overflow inside raises FloatingPointError, which
             # _train_step reports as TrainingDiverged (naming epoch and batch) instead of a RuntimeWarning.
             with trusted(), np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
@@ -439,6 +436,8 @@ def fit(
                 ms = 1000 * (time.perf_counter() - start)
                 print(f"Epoch {epoch:>{len(str(epochs))}}/{epochs} - {line} - {ms:.1f} ms", flush=True)
             stop = [getattr(cb, "on_epoch_end", lambda e, lg, m: False)(epoch, logs, model) for cb in callbacks]
+            if callbacks:
+                bounds.values = None  # a callback may have changed the weights: measure them at the next step
             if any(stop):
                 if verbose:
                     print(f"Stopped early after epoch {epoch}.", flush=True)
