@@ -1,6 +1,9 @@
-"""The speed-ups keep the numbers: skipped input gradients, chunked flat updates, gathered batches, fused losses."""
+"""The speed-ups keep the numbers: skipped input gradients, chunked flat updates, gathered batches, fused losses,
+the array check's shortcut for fit's common case."""
 
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 import pytest
@@ -10,7 +13,7 @@ from hypothesis import strategies as st
 
 import autoencoder_np as ae
 from autoencoder_np import optimizers
-from autoencoder_np.validation import all_finite
+from autoencoder_np.validation import all_finite, as_array, trusted
 
 
 def _autoencoder(n: int, seed: int, dropout: float) -> ae.Autoencoder:
@@ -125,3 +128,38 @@ def test_blocked_finite_check_equals_isfinite_all(shape: tuple[int, ...], where:
     x = np.zeros(shape, dtype)
     x.flat[int(where * x.size)] = value
     assert all_finite(x) == bool(np.isfinite(x).all()) == (value == 1.0)
+
+
+@given(
+    source=st.sampled_from([np.bool_, np.int64, np.float16, np.float32, np.float64, np.complex128]),
+    wanted=st.sampled_from([None, np.float32, np.float64, np.complex128]),
+    nan=st.booleans(),
+    inside_fit=st.booleans(),
+    seed=seeds,
+)
+def test_as_array_returns_x_itself_when_no_cast_is_needed_else_its_cast(
+    source: type, wanted: type | None, nan: bool, inside_fit: bool, seed: int
+) -> None:
+    # fit's common case (a float array of the wanted dtype) takes a shortcut; it must agree with the full path.
+    x = (10 * uniform(seed, (3, 4))).astype(source)
+    if nan and x.dtype.kind in "fc":
+        x[1, 2] = np.nan
+    dtype = None if wanted is None else np.dtype(wanted)
+    where = (ae.ReLU(), "forward")
+    with trusted() if inside_fit else contextlib.nullcontext():
+        if source is np.complex128 and (dtype is None or dtype.kind != "c"):
+            with pytest.raises(TypeError, match=r"^ReLU\(\)\.forward: x must be real"):
+                as_array(x, "x", where, ndim=2, dtype=dtype)
+            return
+        with pytest.raises(ValueError, match=r"^ReLU\(\)\.forward: x must be 3-D"):
+            as_array(x, "x", where, ndim=3, dtype=dtype)
+        if nan and x.dtype.kind in "fc" and not inside_fit:
+            with pytest.raises(ValueError, match=r"x holds 1 NaN or inf value"):
+                as_array(x, "x", where, ndim=2, dtype=dtype)
+            return
+        out = as_array(x, "x", where, ndim=2, dtype=dtype)
+    expected = dtype if dtype is not None else np.dtype(np.float64) if x.dtype.kind in "biu" else x.dtype
+    assert type(out) is np.ndarray
+    assert out.dtype == expected
+    assert (out is x) == (x.dtype == expected)
+    np.testing.assert_array_equal(out, x.astype(expected))
