@@ -118,10 +118,12 @@ def as_array(
     """Return ``x`` as a non-empty numeric ndarray, cast to ``dtype`` when given.
 
     Integers and booleans are cast to ``dtype`` (float64 when ``dtype`` is None); float arrays keep their
-    dtype when ``dtype`` is None. No copy is made when ``x`` already has the wanted dtype.
+    dtype when ``dtype`` is None. No copy is made when ``x`` already has the wanted dtype. Subclasses such as
+    ``np.matrix`` and ``np.memmap`` come back as plain arrays of the same data.
 
     Raises:
-        TypeError: ``x`` is not numeric (object, string, ...), or complex where ``dtype`` is real.
+        TypeError: ``x`` is not numeric (object, string, ...), complex where ``dtype`` is real, or a masked
+            array (its mask would be silently ignored).
         ValueError: wrong number of dimensions, empty, values beyond the range of ``dtype``, or
             (``finite=True``) holds NaN or inf.
     """
