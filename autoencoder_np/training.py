@@ -275,9 +275,13 @@ class _WriteBounds:
     def after_step(self, grad_norm: float) -> dict[str, float] | None:
         """The bounds after the next step if they prove it cannot overflow, else None (the step must be copied)."""
         carried = self.values is not None
-        bounds = self.optimizer.bounds_after_step(grad_norm, self.values if carried else self.measure())
-        if carried and max(bounds.values()) >= self.limit:  # carried bounds only grow: the norms may still clear it
-            bounds = self.optimizer.bounds_after_step(grad_norm, self.measure())
+        bounds = self._safe(self.optimizer.bounds_after_step(grad_norm, self.values if carried else self.measure()))
+        if bounds is None and carried:  # carried bounds only grow: the real norms may still clear the limit
+            bounds = self._safe(self.optimizer.bounds_after_step(grad_norm, self.measure()))
+        return bounds
+
+    def _safe(self, bounds: dict[str, float]) -> dict[str, float] | None:
+        """``bounds`` if every one lies below the limit, else None."""
         return bounds if max(bounds.values()) < self.limit else None
 
 
