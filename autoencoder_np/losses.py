@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .activations import sigmoid
-from .validation import as_array, check_same_shape, data_trusted, label, lookup, overflow_guard
+from .validation import as_array, check_same_shape, data_trusted, lookup, mask_total, overflow_guard
 
 
 class Loss:
@@ -47,12 +47,8 @@ class Loss:
             return pred, target, None, float(pred.size)
         mask = as_array(mask, "mask", where, dtype=pred.dtype)
         check_same_shape(pred, mask, ("pred", "mask"), where)
-        if not data_trusted() and (mask < 0).any():  # inside fit and evaluate the whole mask was checked once
-            raise ValueError(f"{label(where)}: mask must be non-negative weights, got a minimum of {mask.min()}")
-        n = float(mask.sum())
-        if n == 0.0:
-            raise ValueError(f"{label(where)}: mask has no observed entry (all weights are 0)")
-        return pred, target, mask, n
+        # Inside fit and evaluate the whole mask's signs were checked once: skip that scan per batch.
+        return pred, target, mask, float(mask_total(mask, where, check_signs=not data_trusted()))
 
     @overflow_guard
     def forward(self, pred: np.ndarray, target: np.ndarray, mask: np.ndarray | None = None) -> float:

@@ -35,7 +35,7 @@ import numpy as np
 
 from . import losses, optimizers
 from .init import as_generator
-from .validation import all_finite, as_array, check_bool, check_float, check_int, overflow_as_error, trusted
+from .validation import all_finite, as_array, check_bool, check_float, check_int, mask_total, overflow_as_error, trusted
 
 
 class TrainingDiverged(FloatingPointError):
@@ -125,13 +125,8 @@ def _prepare(model: Any, X: Any, y: Any, mask: Any, where: str) -> tuple[np.ndar
         mask = as_array(mask, "mask", where, ndim=2, dtype=dtype)
         if mask.shape != y.shape:
             raise ValueError(f"{where}: mask has shape {mask.shape}, expected the shape of y {y.shape}")
-        lowest = mask.min()
-        if lowest < 0:
-            raise ValueError(f"{where}: mask must be non-negative weights, got a minimum of {lowest}")
         with np.errstate(over="ignore"):
-            total = mask.sum()  # of non-negative weights: 0 only when every weight is 0
-        if total == 0:
-            raise ValueError(f"{where}: mask has no observed entry (all weights are 0)")
+            total = mask_total(mask, where)
         if not np.isfinite(total):
             raise ValueError(f"{where}: the mask weights sum to more than {dtype} holds; rescale them")
     return X, y, mask

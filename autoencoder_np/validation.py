@@ -192,6 +192,21 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], where
         raise ValueError(f"{label(where)}: {names[1]} has shape {b.shape}, expected the shape of {names[0]} {a.shape}")
 
 
+def mask_total(mask: np.ndarray, where: Label, *, check_signs: bool = True) -> Any:
+    """Σ mask, after checking that its weights are non-negative (unless ``check_signs`` is False) and not all 0.
+
+    ``fit`` checks the whole mask once; a loss checks each batch's, and skips the sign scan inside ``fit``.
+    """
+    if check_signs:
+        lowest = mask.min()
+        if lowest < 0:
+            raise ValueError(f"{label(where)}: mask must be non-negative weights, got a minimum of {lowest}")
+    total = mask.sum()  # of non-negative weights: 0 only when every weight is 0
+    if total == 0:
+        raise ValueError(f"{label(where)}: mask has no observed entry (all weights are 0)")
+    return total
+
+
 def check_int(value: Any, name: str, where: str, *, minimum: int = 1) -> int:
     """Return ``value`` as int if it is an integer ≥ ``minimum`` (bool is refused)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
