@@ -33,6 +33,7 @@ class Case:
     epochs: int
     lr: float = 1e-3
     info: dict[str, Any] = field(default_factory=dict)
+    short: bool = False  # a run takes milliseconds: the worker gives it more rounds to steady its medians
 
     def model(self, dtype: Any, dropout: bool = True) -> ae.Autoencoder:
         return self.build(dtype, dropout)
@@ -59,7 +60,10 @@ def founding() -> Case:
             [10, 5], hidden_activation="relu", output_activation="sigmoid", seed=0, dtype=dtype
         )
 
-    return Case("founding", X, None, build, "mse", batch_size=32, epochs=100, info={"unit": "whole fit (100 epochs)"})
+    return Case(
+        "founding", X, None, build, "mse", batch_size=32, epochs=100, info={"unit": "whole fit (100 epochs)"},
+        short=True,
+    )  # fmt: skip
 
 
 def autorec(users: int = 943, items: int = 1682) -> Case:

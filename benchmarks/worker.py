@@ -34,7 +34,7 @@ def settings(quick: bool) -> dict[str, Any]:
             "reps": 3, "short_case_factor": 1, "warmup": 1,
             "multdae_users": 1000, "scaling_users": 500, "items": (1000, 5000),
         }  # fmt: skip
-    # The founding example's fit takes milliseconds: three times the rounds steady its medians.
+    # A short case's run (the founding example's fit) takes milliseconds: three times the rounds steady its medians.
     return {
         "reps": 5, "short_case_factor": 3, "warmup": 1,
         "multdae_users": 6000, "scaling_users": 1000, "items": C.SCALING_ITEMS,
@@ -114,7 +114,7 @@ def bench_case(case: C.Case, dtype: str, names: tuple[str, ...], cfg: dict[str, 
     ours = trainers["autoencoder_np"]
     limit = GemmLimit(case, ours.model, np.dtype(dtype), ours.X.shape[0])
     with LoadMeter() as load:
-        reps = cfg["reps"] * cfg["short_case_factor"] if case.name == "founding" else cfg["reps"]
+        reps = cfg["reps"] * cfg["short_case_factor"] if case.short else cfg["reps"]
         times, limits = interleaved({name: t.run for name, t in trainers.items()}, reps, cfg["warmup"], limit)
     fractions = [lim / t for lim, t in zip(limits, times["autoencoder_np"], strict=True)]
     result = {
