@@ -240,6 +240,7 @@ class Adam(Optimizer):
         self.eps = check_float(eps, "eps", "Adam", low=0.0, low_open=True)
         self.decoupled = check_bool(decoupled, "decoupled", "Adam")
         self.t = 0
+        self._betas_cache: dict[tuple[np.dtype, float, float], tuple[np.ndarray, ...]] = {}
 
     def __repr__(self) -> str:
         return (
@@ -271,20 +272,34 @@ class Adam(Optimizer):
         scratch = max(g, g * g, math.sqrt(v) + self.eps, c, step)  # (1 − β1)g, g², √v + ε, m / (√v + ε), the step
         return {"params": max(P, shrunk) + step, "m": m, "v": v, "scratch": scratch}
 
+    def _betas(self, dtype: np.dtype) -> tuple[np.ndarray, ...]:
+        """β1, 1 − β1, β2 and 1 − β2 as 0-d arrays of ``dtype``, made once per setting.
+
+        NumPy multiplies an array by a 0-d array of its own dtype about 0.3 µs faster than by a Python float
+        (which it converts on every call): a sixth of the whole step on the founding example.
+        """
+        key = (dtype, self.beta1, self.beta2)
+        betas = self._betas_cache.get(key)
+        if betas is None:
+            b1, b2 = self.beta1, self.beta2
+            betas = self._betas_cache[key] = tuple(np.array(c, dtype) for c in (b1, 1.0 - b1, b2, 1.0 - b2))
+        return betas
+
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], work: np.ndarray) -> None:
         m, v = state["m"], state["v"]
         b1, b2, t = self.beta1, self.beta2, self.t
+        beta1, one_minus_beta1, beta2, one_minus_beta2 = self._betas(p.dtype)  # the same numbers, as 0-d arrays
         # BEGIN SOLUTION adam.step
         # HINT: follow the docstring line by line; the bias corrections use β^t, not β.
         # Every line works in place (``work`` is scratch the size of p), so a step allocates nothing.
         if self.weight_decay and not self.decoupled:
             g = g + self.weight_decay * p
-        np.multiply(g, 1.0 - b1, out=work)
-        m *= b1
+        np.multiply(g, one_minus_beta1, out=work)
+        m *= beta1
         m += work  # m ← β1·m + (1 − β1)·g
         np.multiply(g, g, out=work)
-        work *= 1.0 - b2
-        v *= b2
+        work *= one_minus_beta2
+        v *= beta2
         v += work  # v ← β2·v + (1 − β2)·g²
         if self.weight_decay and self.decoupled:
             p *= 1.0 - self.lr * self.weight_decay

@@ -66,6 +66,29 @@ def test_adam_matches_the_paper_by_hand(
     assert opt.t == steps
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_reads_its_betas_at_every_step(dtype: type) -> None:
+    # Adam keeps β1, β2 as 0-d arrays of the parameters' dtype (faster than floats): a changed β must still count.
+    w0 = np.array([0.5, -1.0, 2.0])
+    grads = _gradients(4, 2)
+    layer = Fixed(w0.astype(dtype))
+    opt = ae.Adam(lr=0.1)
+    layer.grads["w"] = grads[0].astype(dtype)
+    opt.step(layer)
+    opt.beta1, opt.beta2 = 0.5, 0.9
+    layer.grads["w"] = grads[1].astype(dtype)
+    opt.step(layer)
+    m = 0.5 * (0.1 * grads[0]) + 0.5 * grads[1]
+    v = 0.9 * (0.001 * grads[0] ** 2) + 0.1 * grads[1] ** 2
+    w1 = w0 - 0.1 * np.sign(grads[0])  # the first step: lr·g/|g| (up to ε)
+    w2 = w1 - 0.1 * (m / (1 - 0.5**2)) / (np.sqrt(v / (1 - 0.9**2)) + 1e-8)
+    assert layer.params["w"].dtype == opt.state["w"]["m"].dtype == dtype
+    tol = 10 * float(np.finfo(dtype).eps)
+    np.testing.assert_allclose(opt.state["w"]["m"], m, rtol=tol)
+    np.testing.assert_allclose(opt.state["w"]["v"], v, rtol=tol)
+    np.testing.assert_allclose(layer.params["w"], w2, rtol=1e-6)
+
+
 def test_adam_first_step_moves_every_weight_by_lr() -> None:
     # At t = 1, m̂ = g and v̂ = g², so the step is lr · g / (|g| + ε) ≈ lr · sign(g): bias correction at work.
     layer = Fixed(np.zeros(3))
