@@ -276,7 +276,7 @@ class Adam(Optimizer):
         """β1, 1 − β1, β2 and 1 − β2 as 0-d arrays of ``dtype``, made once per setting.
 
         NumPy multiplies an array by a 0-d array of its own dtype about 0.3 µs faster than by a Python float
-        (which it converts on every call): a sixth of the whole step on the founding example.
+        (which it converts on every call): a sixth of Adam's step on the founding example's 115 parameters.
         """
         key = (dtype, self.beta1, self.beta2)
         betas = self._betas_cache.get(key)
