@@ -1,15 +1,17 @@
-"""The same training run in autoencoder_np, PyTorch, scikit-learn and Keras.
+"""The same training run in autoencoder_np, PyTorch, scikit-learn and Keras, and the founding example in bare NumPy.
 
 Each ``Trainer`` has ``run()`` (one timed run: ``case.epochs`` epochs) and ``losses`` (the epoch losses so far,
 each the exact mean over the epoch's entries, as ``fit`` reports them). PyTorch gets the identical model: the
 same initial weights (copied from the autoencoder_np model), the same batch order (the same seeded
-permutations) and the same loss, so both must reach the same loss. scikit-learn's MLPRegressor and Keras run
-the nearest model they can express (said in ``note``), with their own initial weights.
+permutations) and the same loss, so both must reach the same loss; so does the bare NumPy loop of the founding
+example, the floor of what Python and NumPy charge for its steps without the library's checks. scikit-learn's
+MLPRegressor and Keras run the nearest model they can express (said in ``note``), with their own initial weights.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 import warnings
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 
 import autoencoder_np as ae
+from autoencoder_np.activations import sigmoid
 
 # Before keras loads: its default backend, TensorFlow, when installed (the reference the issue measured), else
 # PyTorch. A KERAS_BACKEND set by the caller wins. TensorFlow's start-up chatter is kept off the terminal.
@@ -176,9 +179,91 @@ class Keras:
         self.losses += history.history["loss"]
 
 
+class BareNumpy:
+    """The founding example's training loop written out in plain NumPy: no checks, no containers, no divergence
+    protection, every array of the step in the fewest calls the library makes for it.
+
+    The same initial weights (copied from the autoencoder_np model, in one flat buffer as the library keeps
+    them), the same batch order, the same stable sigmoid, MSE and Adam, so it must reach the same loss. It is
+    the floor of what Python and NumPy charge for these 400 small steps, measured in the same run: what
+    autoencoder_np's checks, wrappers and fit loop cost on top is its time over this one's.
+    """
+
+    name = "numpy-bare"
+    note = "same model, weights and batch order as a flat hand loop: no checks, containers or divergence checks"
+
+    def __init__(self, case: Case, dtype: Any, dropout: bool = True) -> None:
+        template = case.model(dtype, dropout)
+        kinds = [type(layer) for layer in leaves(template)]
+        if case.loss != "mse" or kinds != [ae.Dense, ae.ReLU, ae.Dense, ae.Sigmoid]:
+            raise NotImplementedError("the bare loop runs Dense → ReLU → Dense → Sigmoid with MSE only")
+        arrays = [layer.params[k] for layer in leaves(template) for k in layer.params]  # W1, b1, W2, b2
+        self.params = np.concatenate([a.ravel() for a in arrays])
+        self.grads, self.m, self.v = (np.zeros_like(self.params) for _ in range(3))
+        self.work = np.empty_like(self.params)
+        cuts = np.cumsum([0] + [a.size for a in arrays])
+        self.shapes = [(int(lo), int(hi), a.shape) for lo, hi, a in zip(cuts[:-1], cuts[1:], arrays, strict=True)]
+        self.case = case
+        self.X, _ = case.data(dtype)
+        self.rng = np.random.default_rng(SEED)
+        self.t = 0
+        self.losses: list[float] = []
+
+    def _views(self, flat: np.ndarray) -> list[np.ndarray]:
+        return [flat[lo:hi].reshape(shape) for lo, hi, shape in self.shapes]
+
+    def run(self) -> None:
+        X, batch, n, lr = self.X, self.case.batch_size, self.X.shape[0], self.case.lr
+        W1, b1, W2, b2 = self._views(self.params)
+        gW1, gb1, gW2, gb2 = self._views(self.grads)
+        p, g, m, v, work = self.params, self.grads, self.m, self.v, self.work
+        decay1, decay2, eps = 0.9, 0.999, 1e-8  # β1, β2, ε: torch.optim.Adam's and ae.Adam's defaults
+        beta1, one_minus_beta1, beta2, one_minus_beta2 = (
+            np.array(c, p.dtype) for c in (decay1, 1 - decay1, decay2, 1 - decay2)
+        )
+        ones = np.ones(batch, p.dtype)
+        for _ in range(self.case.epochs):
+            order = self.rng.permutation(n)
+            total = 0.0
+            for start in range(0, n, batch):
+                x = X[order[start : start + batch]]
+                a1 = x @ W1
+                a1 += b1
+                h = np.maximum(a1, 0)
+                a2 = h @ W2
+                a2 += b2
+                y = sigmoid(a2)
+                d = y - x
+                total += float(np.vdot(d, d))  # Σ (y − x)²
+                grad = d * (2.0 / d.size)  # dL/dy of the mean
+                grad *= y
+                grad *= 1.0 - y  # dL/da2 = dL/dy ⊙ y(1 − y)
+                np.matmul(h.T, grad, out=gW2)
+                np.matmul(ones[: len(x)], grad, out=gb2)
+                grad = grad @ W2.T
+                grad *= a1 > 0  # dL/da1 = dL/dh ⊙ 1[a1 > 0]
+                np.matmul(x.T, grad, out=gW1)
+                np.matmul(ones[: len(x)], grad, out=gb1)
+                self.t += 1
+                np.multiply(g, one_minus_beta1, out=work)
+                m *= beta1
+                m += work
+                np.multiply(g, g, out=work)
+                work *= one_minus_beta2
+                v *= beta2
+                v += work
+                root = math.sqrt(1.0 - decay2**self.t)
+                np.sqrt(v, out=work)
+                work += eps * root
+                np.divide(m, work, out=work)
+                work *= lr * root / (1.0 - decay1**self.t)
+                p -= work
+            self.losses.append(total / X.size)
+
+
 def available(name: str) -> str | None:
     """None when the competitor can run here, else why not."""
-    module = {"pytorch": "torch", "sklearn": "sklearn", "keras": "keras"}[name]
+    module = {"numpy-bare": "numpy", "pytorch": "torch", "sklearn": "sklearn", "keras": "keras"}[name]
     try:
         __import__(module)
     except Exception as err:
@@ -186,4 +271,6 @@ def available(name: str) -> str | None:
     return None
 
 
-TRAINERS = {"autoencoder_np": Ours, "pytorch": Torch, "sklearn": SklearnMLP, "keras": Keras}
+TRAINERS = {
+    "autoencoder_np": Ours, "numpy-bare": BareNumpy, "pytorch": Torch, "sklearn": SklearnMLP, "keras": Keras,
+}  # fmt: skip

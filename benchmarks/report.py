@@ -65,8 +65,26 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {'–' if other is None else f'{other:.2f}'} |"
             )
     lines += ["", "Times: median (min–max) of the interleaved repetitions; ratios: median (min–max) round by round."]
-    lines += _overheads(results) + _dtype_speedups(results) + _memory(results) + _machine(results)
+    lines += _floor(results) + _overheads(results) + _dtype_speedups(results) + _memory(results)
+    lines += _machine(results)
     return "\n".join(lines) + "\n"
+
+
+def _floor(results: dict[str, Any]) -> list[str]:
+    """The founding example against its bare NumPy loop: what the library adds, and what the loop alone reaches."""
+    out = ["", "The founding example against the same steps in bare NumPy (no checks, containers, divergence checks):"]
+    for block in results["workers"]:
+        for run in block["runs"]:
+            bare = run.get("ratio_bare_over")
+            if bare is None:
+                continue
+            others = "; ".join(f"bare/{name} {_r(bare[name])}" for name in ("pytorch", "keras") if name in bare)
+            out.append(
+                f"- {run['dtype']}, {block['threads']} thread(s): ours/bare {_r(run['ratio_ours_over']['numpy-bare'])}"
+                f" (bare {_t(run['times_s']['numpy-bare'])}, loss {run['final_loss']['numpy-bare']:.6g} against ours "
+                f"{run['final_loss']['autoencoder_np']:.6g}){'; ' + others if others else ''}"
+            )
+    return out
 
 
 def _overheads(results: dict[str, Any]) -> list[str]:

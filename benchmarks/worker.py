@@ -23,7 +23,7 @@ from .competitors import TRAINERS, Ours, Torch, available
 from .timing import GemmLimit, LoadMeter, interleaved, machine_facts, pairwise_ratios, summary
 
 #: Which competitors run on which case (scikit-learn and Keras only where they come near the model).
-COMPETITORS = {"founding": ("pytorch", "sklearn", "keras"), "autorec": ("pytorch", "sklearn")}
+COMPETITORS = {"founding": ("numpy-bare", "pytorch", "sklearn", "keras"), "autorec": ("pytorch", "sklearn")}
 DTYPES = ("float32", "float64")
 
 
@@ -134,6 +134,8 @@ def bench_case(case: C.Case, dtype: str, names: tuple[str, ...], cfg: dict[str, 
     }
     if "pytorch" in runnable:
         result["same_loss_check"] = same_loss(case, dtype)
+    if "numpy-bare" in runnable:  # the floor against the others: bare / PyTorch, bare / Keras, …
+        result["ratio_bare_over"] = pairwise_ratios(times, "numpy-bare")
     return result
 
 
