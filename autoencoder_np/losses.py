@@ -60,7 +60,7 @@ class Loss:
         ell = self.elementwise(pred, target)
         if mask is not None:
             ell = ell * mask
-        return float(ell.sum() / n)
+        return float(ell.sum()) / n
         # END SOLUTION
 
     @overflow_guard

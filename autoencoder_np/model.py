@@ -147,6 +147,8 @@ class Container(Layer):
         ]
 
     def aux_loss(self) -> float:
+        if not self._aux_layers:  # most models: asked every step in fit, answer at once
+            return 0.0
         return float(sum(layer.aux_loss() for layer in self._aux_layers))
 
     def train(self, mode: bool = True) -> Container:

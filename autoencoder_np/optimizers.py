@@ -134,6 +134,8 @@ def l2_norm(arrays: Sequence[np.ndarray]) -> float:
     raise on overflow, as inside ``fit``).
     """
     try:
+        if len(arrays) == 1:  # a model's flat buffer, every step in fit: no generator
+            return math.sqrt(float(np.vdot(arrays[0], arrays[0])))
         return math.sqrt(sum(float(np.vdot(a, a)) for a in arrays))
     except FloatingPointError:
         return math.inf

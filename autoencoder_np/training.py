@@ -288,9 +288,9 @@ _UNDONE = (
 
 def _train_step(
     model: Any, loss: losses.Loss, optimizer: optimizers.Optimizer, undo: _Undo, bounds: _WriteBounds,
-    x: np.ndarray, y: np.ndarray, mask: np.ndarray | None, where: str,
+    x: np.ndarray, y: np.ndarray, mask: np.ndarray | None,
 ) -> float:  # fmt: skip
-    """One gradient step on one batch; returns the batch loss. ``where`` names epoch and batch for errors.
+    """One gradient step on one batch; returns the batch loss. ``fit`` adds epoch and batch to its errors.
 
     fit runs it with floating-point errors raising (overflow, inf − inf, 0·inf, division by 0), so an overflow
     anywhere stops training where it happens. On it, or on a NaN or inf loss, gradient or parameter, the model
@@ -303,15 +303,15 @@ def _train_step(
             model.backward(loss.backward())
     except FloatingPointError as err:
         raise TrainingDiverged(
-            f"{where}: {err} in the forward or backward pass; parameters were not updated. "
+            f"{err} in the forward or backward pass; parameters were not updated. "
             "Lower the learning rate or check the scale of the data."
         ) from None
     if not math.isfinite(value):
-        raise TrainingDiverged(f"{where}: the loss is {value}. Lower the learning rate or check the data.")
+        raise TrainingDiverged(f"the loss is {value}. Lower the learning rate or check the data.")
     grad_norm = optimizers.l2_norm(_buffers(model, which=2))  # NaN or inf when a gradient is
     bad = None if math.isfinite(grad_norm) else _nonfinite_parameter(model, which=2)
     if bad is not None:
-        raise TrainingDiverged(f"{where}: the gradient of {bad} holds NaN or inf; parameters were not updated.")
+        raise TrainingDiverged(f"the gradient of {bad} holds NaN or inf; parameters were not updated.")
     after = bounds.after_step(grad_norm) if math.isfinite(grad_norm) else None
     if after is not None:
         optimizer.step(model)  # every value it writes is bounded far below overflow: nothing to undo
@@ -324,12 +324,12 @@ def _train_step(
     except BaseException as err:  # an overflow, or Ctrl-C in the middle of a per-parameter update
         undo.restore()
         if isinstance(err, FloatingPointError):
-            raise TrainingDiverged(f"{where}: {err} in the update, {_UNDONE}") from None
+            raise TrainingDiverged(f"{err} in the update, {_UNDONE}") from None
         raise
     bad = _nonfinite_parameter(model, which=1)
     if bad is not None:
         undo.restore()
-        raise TrainingDiverged(f"{where}: parameter {bad} became NaN or inf in the update, {_UNDONE}")
+        raise TrainingDiverged(f"parameter {bad} became NaN or inf in the update, {_UNDONE}")
     return value
 
 
@@ -416,15 +416,16 @@ def fit(
             order = rng.permutation(n) if shuffle else None
             mean = count = 0.0
             # X, y and mask were validated once above. An overflow inside raises FloatingPointError, which
-            # _train_step reports as TrainingDiverged (naming epoch and batch) instead of a RuntimeWarning.
+            # _train_step reports as TrainingDiverged instead of a RuntimeWarning; here it gets epoch and batch.
             with trusted(), np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
                 for batch, i in enumerate(_batches(n, batch_size), start=1):
                     xb, yb, mb = minibatches(i, order)
                     if mb is not None and not mb.any():
                         continue  # no observed entry in this batch: nothing to learn from
-                    value = _train_step(
-                        model, loss_fn, opt, undo, bounds, xb, yb, mb, f"{where}: epoch {epoch}, batch {batch}"
-                    )
+                    try:
+                        value = _train_step(model, loss_fn, opt, undo, bounds, xb, yb, mb)
+                    except TrainingDiverged as err:  # the place, formatted only when there is an error
+                        raise TrainingDiverged(f"{where}: epoch {epoch}, batch {batch}: {err}") from None
                     mean, count = _running_mean(mean, count, value, loss_fn.cache["n"])
             logs = {"loss": mean}
             if val is not None:
@@ -478,5 +479,5 @@ def evaluate(
             value = loss_fn.forward(model.forward(X[i : i + batch_size]), y[i : i + batch_size], mb)
             mean, count = _running_mean(mean, count, value + model.aux_loss(), loss_fn.cache["n"])
     if not math.isfinite(mean):
-        raise ValueError(f"{where}: the loss is {mean}: the model's output is not finite on this data")
+        raise ValueError(f"the loss is {mean}: the model's output is not finite on this data")
     return mean
