@@ -479,5 +479,5 @@ def evaluate(
             value = loss_fn.forward(model.forward(X[i : i + batch_size]), y[i : i + batch_size], mb)
             mean, count = _running_mean(mean, count, value + model.aux_loss(), loss_fn.cache["n"])
     if not math.isfinite(mean):
-        raise ValueError(f"the loss is {mean}: the model's output is not finite on this data")
+        raise ValueError(f"{where}: the loss is {mean}: the model's output is not finite on this data")
     return mean

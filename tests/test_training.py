@@ -270,9 +270,29 @@ def test_an_overflow_in_a_hidden_layer_stops_fit_before_the_update() -> None:
     model.params["decoder.0.W"] = np.full((2, 4), 1e300)
     model.params["encoder.0.W"] = np.full((4, 2), 1e300)
     before = model.flat.params.copy()
-    with pytest.raises(ae.TrainingDiverged, match=r"epoch 1, batch 1: overflow encountered in matmul in the forward"):
+    with pytest.raises(
+        ae.TrainingDiverged, match=r"^Autoencoder\.fit: epoch 1, batch 1: overflow encountered in matmul in the forward"
+    ):
         model.fit(np.ones((4, 4)), epochs=1, batch_size=4, verbose=0)
     np.testing.assert_array_equal(model.flat.params, before)
+
+
+class _Infinite(ae.Layer):
+    """Outputs inf without a floating-point error (no overflow happens): only the loss's value can show it."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.full_like(x, np.inf)
+
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+        return grad_y
+
+
+def test_a_model_whose_output_is_inf_gets_errors_that_name_fit_or_evaluate() -> None:
+    model = ae.Sequential([ae.Dense(3, 3, rng=0), _Infinite()])
+    with pytest.raises(ValueError, match=r"^Sequential\.evaluate: the loss is inf: the model's output is not finite"):
+        model.evaluate(np.ones((2, 3)), np.zeros((2, 3)))
+    with pytest.raises(ae.TrainingDiverged, match=r"^Sequential\.fit: epoch 1, batch 1: the loss is inf\."):
+        model.fit(np.ones((2, 3)), np.zeros((2, 3)), epochs=1, batch_size=2, verbose=0)
 
 
 OPTIMIZER_SETTINGS = [
