@@ -181,7 +181,7 @@ class Keras:
 
 class BareNumpy:
     """The founding example's training loop written out in plain NumPy: no checks, no containers, no divergence
-    protection, every array of the step in the fewest calls the library makes for it.
+    protection, each operation done with the same NumPy calls the library makes for it.
 
     The same initial weights (copied from the autoencoder_np model, in one flat buffer as the library keeps
     them), the same batch order, the same stable sigmoid, MSE and Adam, so it must reach the same loss. It is
