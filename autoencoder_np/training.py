@@ -20,8 +20,9 @@ one BLAS dot) and bounds on |p| and its state carried over from the last step (`
 norms are measured at the first step, after callbacks, and whenever the carried bounds grow too large). A step
 whose bounds lie far below the dtype's largest number cannot overflow and runs as it is. Any other step first
 copies what it writes (``_Undo``), so it can be undone exactly. Adam's step is bounded by about lr whatever
-the gradients, so Adam's steps are never copied. A Ctrl-C inside an uncopied step may leave that step partly
-applied (every value stays finite).
+the gradients, so an Adam step is copied only when a gradient, a weight or a moment itself comes near the
+largest number (g² must stay below it, as v holds it). A Ctrl-C inside an uncopied step may leave that step
+partly applied (every value stays finite).
 """
 
 from __future__ import annotations
