@@ -110,6 +110,11 @@ my_dense = NeedsArguments(4, 3, rng=0)  # checked; the class itself is then not 
 
 class Unchecked(ae.Dense):  # needs arguments and has no instance: skipped, with the reason
     pass
+
+
+class MeanlessMSE(ae.MSELoss):  # a loss is collected too
+    def backward(self):
+        return super().backward() * self.cache["n"]
 """
 
 BUGS = {
@@ -196,7 +201,7 @@ def _outcomes(project: Path) -> dict[str, str]:
 
 def _section(out: str, title: str) -> str:
     """The failure report pytest printed under ``____ title ____``."""
-    match = re.search(rf"_+ {re.escape(title)} _+\n(.*?)(?=\n_{{3,}} |\n=+ )", out, re.S)
+    match = re.search(rf"_+ {re.escape(title)} _+\n(.*?)(?=\n_{{3,}} |\n={{3,}} )", out, re.S)
     assert match, f"no section {title!r} in:\n{out}"
     return match.group(1)
 
@@ -238,13 +243,30 @@ def test_gradcheck_module_collects_each_layer_as_its_own_item(
     items = {k.removeprefix("layers::"): v for k, v in _outcomes(project).items() if k.startswith("layers::")}
     expected = {name: "failure" for name in BUGS} | {
         "Square": "passed", "Correct": "passed", "Slightly": "passed",  # rtol 0.01 from the command line
-        "my_dense": "passed", "Unchecked": "skipped",
+        "my_dense": "passed", "Unchecked": "skipped", "MeanlessMSE": "failure",
     }  # fmt: skip
     assert items == expected
     section = _section(result.stdout, "gradcheck BiasSum")
     assert section.startswith("== BiasSum (Dense(4→3))\ngradient check FAIL: Dense(4→3)")
     assert "hint: b: the analytic gradient equals row 0 of dL/dy" in section
     assert "SKIPPED [1] layers.py: Unchecked is a class that needs arguments" in result.stdout
+    loss = _section(result.stdout, "gradcheck MeanlessMSE")
+    assert "gradient check FAIL: MeanlessMSE()" in loss
+    assert "gradient check FAIL: MeanlessMSE() with mask" in loss
+    assert "[batch_mean]" in loss
+
+
+def test_gradcheck_module_inside_a_collected_folder_is_collected_once(
+    downstream: tuple[subprocess.CompletedProcess[str], Path, float],
+) -> None:
+    _, project, _ = downstream
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q", ".", "--gradcheck-module",
+         "layers.py"], cwd=project, capture_output=True, text=True, timeout=300, check=False, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    items = [line for line in result.stdout.splitlines() if line.startswith("layers.py::")]
+    assert len(items) == len(set(items)) == len(BUGS) + 6, result.stdout
+    assert "test_layers.py::test_correct_property" in result.stdout
 
 
 def test_hypothesis_shrinks_a_wrong_layer_to_a_small_example(

@@ -54,10 +54,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.args[:] = [*config.args, *paths] if explicit else paths
 
 
-def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if module_path.resolve() in _modules(parent.config):
-        return GradcheckModule.from_parent(parent, path=module_path)
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """A --gradcheck-module file met while collecting a folder."""
+    if file_path.resolve() in _modules(parent.config):
+        return GradcheckModule.from_parent(parent, path=file_path)
     return None
+
+
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """A --gradcheck-module file named on the command line (or named test_*.py): ours, not a test module."""
+    return pytest_collect_file(module_path, parent)
+
+
+_COLLECTED = pytest.StashKey[set[Path]]()
 
 
 @pytest.fixture
@@ -76,6 +85,10 @@ class GradcheckModule(pytest.File):
     def collect(self) -> list[pytest.Item]:
         from ..gradcheck.targets import import_file, module_targets, needs_arguments
 
+        collected = self.config.stash.setdefault(_COLLECTED, set())
+        if self.path in collected:  # both hooks above may offer the same file: its items come once
+            return []
+        collected.add(self.path)
         try:
             module = import_file(self.path)
         except ValueError as err:
