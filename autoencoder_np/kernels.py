@@ -23,6 +23,6 @@ DEFAULT = "fast"
 
 def check(kernels: Any, where: str) -> str:
     """``kernels`` if it names a set, else a ValueError naming the sets."""
-    if kernels not in KERNELS:
+    if not isinstance(kernels, str) or kernels not in KERNELS:
         raise ValueError(f"{where}: kernels must be one of {list(KERNELS)}, got {kernels!r}")
     return kernels

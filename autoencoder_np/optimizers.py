@@ -128,6 +128,9 @@ class Optimizer:
 
         Before returning it makes the model's flat buffers hold what its layers wrote (``FlatParameters.sync``).
         """
+        flat = getattr(model, "flat", None)
+        if flat is not None:
+            flat.sync()
         binding = self._binding
         if binding is None:
             binding = self._binding = Binding(model, self.state_names, None)
@@ -138,8 +141,6 @@ class Optimizer:
             )
         elif not binding.current():  # the model's buffers changed: bind again, keeping the state
             binding = self._binding = Binding(model, self.state_names, binding)
-        if binding.flat is not None:
-            binding.flat.sync()
         return binding
 
     def update(self, binding: Binding) -> None:

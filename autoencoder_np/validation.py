@@ -202,15 +202,3 @@ def check_float(
         right = ")" if high_open else "]"
         raise ValueError(f"{where}: {name} must be in {left}{low}, {high}{right}, got {value!r}")
     return v
-
-
-def overflow_guard(function: Any) -> Any:
-    """Run ``function`` inside :func:`overflow_as_error` (the gradient checker's public functions; to be removed)."""
-    import functools
-
-    @functools.wraps(function)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        with overflow_as_error(function.__name__):
-            return function(*args, **kwargs)
-
-    return guarded
