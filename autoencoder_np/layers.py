@@ -232,7 +232,7 @@ class Dense(Layer):
         self.grads = ParamDict(f"{self!r}.grads", [("W", np.zeros_like(W)), ("b", np.zeros(self.out_features, dt))])
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.in_features}→{self.out_features})"
+        return f"Dense({self.in_features}→{self.out_features})"
 
     def get_config(self) -> dict[str, Any]:
         init = self.init if isinstance(self.init, str) else getattr(self.init, "__name__", "custom")

@@ -45,7 +45,8 @@ class Binding:
         if not hasattr(model, "parameters"):
             raise TypeError(f"expected a layer or model, got {type(model).__name__}")
         self.model = model
-        self.flat: FlatParameters | None = getattr(model, "flat", None)
+        flat = getattr(model, "flat", None)
+        self.flat: FlatParameters | None = flat if isinstance(flat, FlatParameters) else None
         named = model.parameters()
         self.names = [name for name, _, _ in named]
         if self.flat is not None:
@@ -63,9 +64,10 @@ class Binding:
 
     def current(self) -> bool:
         """Whether the model still keeps its parameters where this binding found them."""
+        flat = getattr(self.model, "flat", None)
         if self.flat is not None:
-            return getattr(self.model, "flat", None) is self.flat
-        return getattr(self.model, "flat", None) is None and [n for n, _, _ in self.model.parameters()] == self.names
+            return flat is self.flat
+        return not isinstance(flat, FlatParameters) and [n for n, _, _ in self.model.parameters()] == self.names
 
     def arrays(self) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
         """(parameters, gradients, state): the arrays a step reads and writes, whole buffers where flat."""
@@ -129,7 +131,7 @@ class Optimizer:
         Before returning it makes the model's flat buffers hold what its layers wrote (``FlatParameters.sync``).
         """
         flat = getattr(model, "flat", None)
-        if flat is not None:
+        if isinstance(flat, FlatParameters):
             flat.sync()
         binding = self._binding
         if binding is None:

@@ -29,11 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from . import batches, losses, optimizers
 from . import kernels as kernel_sets
-from . import losses, optimizers
 from .guard import Guard, TrainingDiverged
 from .init import as_generator
-from .validation import as_array, check_bool, check_float, check_int, mask_total, overflow_as_error
+from .validation import check_bool, check_float, check_int, overflow_as_error
 
 
 class History(dict[str, list[float]]):
@@ -108,40 +108,6 @@ class EarlyStopping:
                 p[...] = best
 
 
-def _prepare(model: Any, X: Any, y: Any, mask: Any, where: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Validate X, y and mask once (shapes, dtype, finite) and cast them to the model's dtype."""
-    dtype = model.dtype or np.dtype(np.float64)
-    X = as_array(X, "X", where, ndim=2, dtype=dtype)
-    y = model._default_target(X, where) if y is None else as_array(y, "y", where, ndim=2, dtype=dtype)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"{where}: y has {y.shape[0]} rows, expected one per row of X ({X.shape[0]})")
-    if mask is not None:
-        mask = as_array(mask, "mask", where, ndim=2, dtype=dtype)
-        if mask.shape != y.shape:
-            raise ValueError(f"{where}: mask has shape {mask.shape}, expected the shape of y {y.shape}")
-        with np.errstate(over="ignore"):
-            total = mask_total(mask, where)
-        if not np.isfinite(total):
-            raise ValueError(f"{where}: the mask weights sum to more than {dtype} holds; rescale them")
-    return X, y, mask
-
-
-def _validation_arrays(
-    model: Any, data: Any, X: np.ndarray, y: np.ndarray, where: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Validate validation_data up front (so a mistake shows before training, not after the first epoch)."""
-    parts = tuple(data) if isinstance(data, (tuple, list)) else (data,)
-    if not 1 <= len(parts) <= 3:
-        raise ValueError(f"{where}: validation_data must be X_val, (X_val, y_val) or (X_val, y_val, mask_val)")
-    X_val, y_val, m_val = (*parts, None, None)[:3]
-    where = f"{where} (validation_data)"
-    X_val, y_val, m_val = _prepare(model, X_val, y_val, m_val, where)
-    for name, value, ref in (("X_val", X_val, X), ("y_val", y_val, y)):
-        if value.shape[1] != ref.shape[1]:
-            raise ValueError(f"{where}: {name} has {value.shape[1]} features, expected {ref.shape[1]} (as in training)")
-    return X_val, y_val, m_val
-
-
 @contextlib.contextmanager
 def unchecked(*parts: Any) -> Iterator[None]:
     """Set ``check_inputs`` False on each layer, model or loss for the block (its caller checked the data)."""
@@ -153,48 +119,6 @@ def unchecked(*parts: Any) -> Iterator[None]:
     finally:
         for part, value in zip(parts, before, strict=True):
             part.check_inputs = value
-
-
-def _running_mean(mean: float, count: float, value: float, n: float) -> tuple[float, float]:
-    """The mean of the batch losses so far, weighted by their entries n, with one more batch: (mean, Σ n).
-
-    Updating the mean, rather than summing value · n, cannot overflow where every value is finite.
-    """
-    count += n
-    return mean + (value - mean) * (n / count), count
-
-
-def _batches(n: int, batch_size: int) -> range:
-    return range(0, n, batch_size)
-
-
-class _Minibatches:
-    """The rows of (X, y, mask) batch by batch: slices (views) in order, or gathered into reused buffers.
-
-    ``arrays`` holds X, y and mask (or None); when y is X (an autoencoder) its rows are gathered once.
-    """
-
-    def __init__(self, arrays: tuple[np.ndarray, np.ndarray, np.ndarray | None], batch_size: int) -> None:
-        self.arrays = arrays
-        self.batch_size = batch_size
-        self._buffers: dict[int, np.ndarray] = {}  # id(array) -> its batch buffer, made at the first gather
-
-    def __call__(self, start: int, order: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """The batch of rows ``start : start + batch_size``, taken from ``order`` when given."""
-        X, y, mask = self.arrays
-        if order is None:
-            stop = start + self.batch_size
-            return X[start:stop], y[start:stop], None if mask is None else mask[start:stop]
-        rows = order[start : start + self.batch_size]
-        xb = self._take(X, rows)
-        return xb, xb if y is X else self._take(y, rows), None if mask is None else self._take(mask, rows)
-
-    def _take(self, a: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """a[rows], into the buffer kept for a; mode="clip" avoids np.take's extra copy (the rows are valid)."""
-        buffer = self._buffers.get(id(a))
-        if buffer is None:
-            buffer = self._buffers[id(a)] = np.empty((self.batch_size, *a.shape[1:]), a.dtype)
-        return a.take(rows, axis=0, out=buffer[: len(rows)], mode="clip")
 
 
 def _train_step(
@@ -281,7 +205,7 @@ def fit(
         ValueError, TypeError: a bad argument, named with what was expected and what came.
     """
     where = f"{type(model).__name__}.fit"
-    X, y, mask = _prepare(model, X, y, mask, where)
+    X, y, mask = batches.prepare(model, X, y, mask, where)
     n = X.shape[0]
     epochs = check_int(epochs, "epochs", where)
     batch_size = check_int(batch_size, "batch_size", where)
@@ -294,7 +218,7 @@ def fit(
         raise TypeError(f"{where}: callbacks must be a list of callbacks, got {type(callbacks).__name__}")
     if kernels is not None:
         kernel_sets.check(kernels, where)
-    val = None if validation_data is None else _validation_arrays(model, validation_data, X, y, where)
+    val = None if validation_data is None else batches.validation_arrays(model, validation_data, X, y, where)
     if optimizer is not None:
         model.optimizer = optimizers.get(optimizer)
     elif model.optimizer is None:
@@ -309,7 +233,7 @@ def fit(
     history = History()
     for callback in callbacks:
         getattr(callback, "on_train_begin", lambda m: None)(model)
-    minibatches = _Minibatches((X, y, mask), batch_size)
+    minibatches = batches.Minibatches((X, y, mask), batch_size)
     with _fitting(model, loss_fn, kernels):
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
@@ -318,7 +242,7 @@ def fit(
             # NumPy raises on overflow inside the loop: the guard reports it as TrainingDiverged (not a
             # RuntimeWarning and a NaN), and here it gets the epoch and batch.
             with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
-                for batch, i in enumerate(_batches(n, batch_size), start=1):
+                for batch, i in enumerate(batches.starts(n, batch_size), start=1):
                     xb, yb, mb = minibatches(i, order)
                     if mb is not None and not mb.any():
                         continue  # no observed entry in this batch: nothing to learn from
@@ -326,7 +250,7 @@ def fit(
                         value = _train_step(model, loss_fn, guard, xb, yb, mb)
                     except TrainingDiverged as err:  # the place, formatted only when there is an error
                         raise TrainingDiverged(f"{where}: epoch {epoch}, batch {batch}: {err}") from None
-                    mean, count = _running_mean(mean, count, value, loss_fn.cache["n"])
+                    mean, count = batches.running_mean(mean, count, value, loss_fn.cache["n"])
             logs = {"loss": mean}
             if val is not None:
                 logs["val_loss"] = evaluate(model, *val[:2], mask=val[2], loss=loss_fn)
@@ -364,17 +288,17 @@ def evaluate(
     Raises ValueError when the loss overflows or is not finite (data far too large, or a broken model).
     """
     where = f"{type(model).__name__}.evaluate"
-    X, y, mask = _prepare(model, X, y, mask, where)
+    X, y, mask = batches.prepare(model, X, y, mask, where)
     batch_size = check_int(batch_size, "batch_size", where)
     loss_fn = losses.get(loss) if loss is not None else (model.loss or losses.MSELoss())
     mean = count = 0.0
     with model.inference(), unchecked(model, loss_fn), overflow_as_error(where):
-        for i in _batches(X.shape[0], batch_size):
+        for i in batches.starts(X.shape[0], batch_size):
             mb = None if mask is None else mask[i : i + batch_size]
             if mb is not None and not mb.any():
                 continue
             value = loss_fn.forward(model.forward(X[i : i + batch_size]), y[i : i + batch_size], mb)
-            mean, count = _running_mean(mean, count, value + model.aux_loss(), loss_fn.cache["n"])
+            mean, count = batches.running_mean(mean, count, value + model.aux_loss(), loss_fn.cache["n"])
     if not math.isfinite(mean):
         raise ValueError(f"{where}: the loss is {mean}: the model's output is not finite on this data")
     return mean

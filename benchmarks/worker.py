@@ -22,7 +22,11 @@ from .competitors import TRAINERS, Ours, Torch, available
 from .timing import GemmLimit, LoadMeter, interleaved, machine_facts, pairwise_ratios, summary
 
 #: Which competitors run on which case (scikit-learn and Keras only where they come near the model).
-COMPETITORS = {"founding": ("numpy-bare", "pytorch", "sklearn", "keras"), "autorec": ("pytorch", "sklearn")}
+COMPETITORS = {
+    "founding": ("textbook", "numpy-bare", "pytorch", "sklearn", "keras"),
+    "autorec": ("textbook", "pytorch", "sklearn"),
+    "multdae": ("textbook", "pytorch"),
+}
 DTYPES = ("float32", "float64")
 
 

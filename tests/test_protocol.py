@@ -118,9 +118,9 @@ class ExtraParameter(ae.Dense):
 @pytest.mark.parametrize(
     ("dense", "message"),
     [
-        (MissingBias, r"^MissingBias\(.*\): grads\['b'\] is missing \(encoder\.0\.b in the model\); backward must "),
-        (WrongShape, r"^WrongShape\(.*\): grads\['b'\] has shape \(16, 3\), expected \(3,\)"),
-        (ExtraParameter, r"^ExtraParameter\(.*\): params has the keys \['W', 'b', 'scale'\], but \['W', 'b'\] when"),
+        (MissingBias, r"^Dense\(6→3\): grads\['b'\] is missing \(encoder\.0\.b in the model\); backward must "),
+        (WrongShape, r"^Dense\(6→3\): grads\['b'\] has shape \(16, 3\), expected \(3,\)"),
+        (ExtraParameter, r"^Dense\(6→3\): params has the keys \['W', 'b', 'scale'\], but \['W', 'b'\] when"),
     ],
 )
 def test_a_gradient_or_parameter_the_model_cannot_train_is_an_error_at_once(dense: type, message: str) -> None:

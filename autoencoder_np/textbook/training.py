@@ -38,9 +38,10 @@ def fit(
     seed: int | None = None,
     mask: np.ndarray | None = None,
 ) -> list[float]:
-    """Train ``model`` on X: (n, in) and targets y: (n, out) (None: y = X) -> the mean batch loss of each epoch.
+    """Train ``model`` on X: (n, in) and targets y: (n, out) (None: y = X) -> each epoch's loss.
 
-    Every epoch visits the rows in a new random order, ``batch_size`` rows per step.
+    Every epoch visits the rows in a new random order, ``batch_size`` rows per step. An epoch's loss is the
+    mean of its batch losses weighted by their rows (the last batch may be smaller).
     """
     y = X if y is None else y
     rng = np.random.default_rng(seed)
@@ -48,10 +49,10 @@ def fit(
     history = []
     for _ in range(epochs):
         order = rng.permutation(len(X))
-        losses = []
+        total = 0.0
         for start in range(0, len(X), batch_size):
             rows = order[start : start + batch_size]
             batch_mask = None if mask is None else mask[rows]
-            losses.append(train_step(model, loss, optimizer, X[rows], y[rows], batch_mask))
-        history.append(float(np.mean(losses)))
+            total += train_step(model, loss, optimizer, X[rows], y[rows], batch_mask) * len(rows)
+        history.append(total / len(X))
     return history
