@@ -139,9 +139,9 @@ lesson.save(fig, "loss_vs_logit.png")
 #
 #     ℓ(z, t) = max(z, 0) − z t + log(1 + e^(−|z|))
 #
-# (substitute p = σ(z) above and simplify: exercise 4a). e^(−|z|) never overflows and log(1 + ·)
-# (`np.log1p`) is exact for tiny arguments. In float32 it gives the float64 answer to 7 digits, and its
-# gradient σ(z) − t is 1, as it should be.
+# (substitute p = σ(z) in ℓ above and simplify: exercise 4a). In this form e^(−|z|) never overflows, and
+# log(1 + ·) (`np.log1p`) is exact for tiny arguments. In float32 it gives the float64 answer to 7 digits,
+# and its gradient σ(z) − t is 1, as it should be.
 
 # %%
 lesson.step()
@@ -173,17 +173,17 @@ def float32_losses(z_value: float, t_value: float) -> dict[str, tuple[float, flo
     }
 
 
-print(f"target t = 0, loss ℓ and gradient dℓ/dz:\n{'z':>5}", end="")
-names = list(float32_losses(1.0, 0.0))
-print("".join(f"{name:>28}" for name in names))
+print("target t = 0, loss ℓ / gradient dℓ/dz:")
+print(f"{'z':>5}" + "".join(f"{name:>18}" for name in ("float64", "naive float32", "BCELoss float32", "logits float32")))
 table = {}
 for z_value in (5.0, 10.0, 17.0, 20.0, 50.0, 100.0):
     table[z_value] = float32_losses(z_value, 0.0)
-    print(f"{z_value:>5.0f}" + "".join(f"{f'{v[0]:.7g} / {v[1]:.3g}':>28}" for v in table[z_value].values()))
+    print(f"{z_value:>5.0f}" + "".join(f"{f'{v[0]:.7g} / {v[1]:.3g}':>18}" for v in table[z_value].values()))
 at10 = table[10.0]
 print(
     f"At z = 10 the naive float32 loss has already lost digits ({at10['naive float32'][0]:.5g} for "
-    f"{at10['float64 reference'][0]:.7g}); clipped, every large z costs −log ε₃₂ = {-np.log(np.finfo(f32).eps):.4f}."
+    f"{at10['float64 reference'][0]:.7g});\nclipped (BCELoss), every large z costs −log ε₃₂ = "
+    f"{-np.log(np.finfo(f32).eps):.4f}."
 )
 
 zs = np.linspace(0.5, 40, 300)

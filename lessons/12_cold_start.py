@@ -107,8 +107,9 @@ print(f"Mult-DAE's parameters after scoring the newcomer: unchanged = {unchanged
 # The same experiment for every test user and several sizes n: show each user n of their clicks (chosen
 # at random), and ask for the rest, scored by NDCG@20. Only users with at least n + 3 clicks take part,
 # so the larger n, the fewer and heavier the users: compare the models at one n, and the trend across n.
-# Popularity ignores the clicks, so it stays about flat. The models of the user's tastes start near
-# popularity (EASE below it: one row of B is a thin basis) and pass it within a few clicks.
+# Popularity ignores the clicks, so it gains nothing from them: its score moves only because the users
+# change with n. The models of the user's tastes start near popularity (EASE can start below it: one row
+# of B is a thin basis) and pass it within a few clicks.
 
 # %%
 lesson.step()

@@ -224,7 +224,7 @@ print(f"parameter bytes: float32 {bytes_['float32']:,}, float64 {bytes_['float64
 # ## Step 5 · Why the input stays dense
 # A user's row is mostly zeros, so x W for the first layer could add up just the rows of W for the
 # user's items instead of multiplying by all the zeros. We try it on one batch, at the data's density
-# and at 1%. Only at low density does it beat BLAS's dense product, and even then it changes little:
+# and at 1%. Only at low density can it beat BLAS's dense product, and even then it changes little:
 #
 # - the output layer (h → items) and the softmax give *every* item a score, so they are dense whatever
 #   the input is;
