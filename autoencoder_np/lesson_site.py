@@ -180,17 +180,21 @@ def write_index(runs: Sequence[LessonRun], out: Path, readme: str, sizes: str, s
     exercises = _exercises(readme)
     intro = readme.partition("\n## ")[0].partition("\n")[2].strip()
     date = datetime.date.today().isoformat()
+    contents = "\n".join(
+        f"| {run.info.number} | [{run.info.title}]({run.info.name}.html) | {run.info.minutes} min |" for run in runs
+    )
     cells = [
         f"# autoencoder_np · the lessons\n\n{intro}\n\n<small>autoencoder_np {__version__} · built {date} by "
         f"`python -m autoencoder_np lessons build`: {len(runs)} lessons executed as notebooks at {sizes} in "
-        f"{seconds:.0f} s</small>"
+        f"{seconds:.0f} s</small>\n\n| # | lesson | time |\n|---|---|---|\n{contents}"
     ]
     for run in runs:
         info = run.info
         status = "" if not run.problems else f"\n\n**This lesson failed to build:** {'; '.join(run.problems)}"
         cells.append(
             f"## {info.number} · [{info.title}]({info.name}.html)\n\n"
-            f"**{info.minutes} min** · {run.steps} steps · {run.figures} figures · executed in {run.seconds:.1f} s · "
+            f"**{info.minutes} min** · {run.steps} steps · {run.figures} figure{'s' * (run.figures != 1)} · "
+            f"executed in {run.seconds:.1f} s · "
             f"[notebook]({info.name}.ipynb){status}\n\n"
             f"**What you learn:** {learn.get(info.number, '')}\n\n"
             f"**Exercises.**\n\n{exercises.get(info.number, '(none yet)')}"

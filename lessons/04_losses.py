@@ -174,7 +174,8 @@ def float32_losses(z_value: float, t_value: float) -> dict[str, tuple[float, flo
 
 
 print("target t = 0, loss ℓ / gradient dℓ/dz:")
-print(f"{'z':>5}" + "".join(f"{name:>18}" for name in ("float64", "naive float32", "BCELoss float32", "logits float32")))
+columns = ("float64", "naive float32", "BCELoss float32", "logits float32")
+print(f"{'z':>5}" + "".join(f"{name:>18}" for name in columns))
 table = {}
 for z_value in (5.0, 10.0, 17.0, 20.0, 50.0, 100.0):
     table[z_value] = float32_losses(z_value, 0.0)
