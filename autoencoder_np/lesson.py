@@ -20,7 +20,8 @@ explanation, the markdown cell above that code cell, wrapped to the terminal (``
 the markdown cell shows itself. ``lesson.pick(full=..., fast=...)`` chooses a size; ``lesson.save(fig,
 "name.png")`` writes a figure the catalogue promises (and shows it inline in a notebook);
 ``lesson.ratings(...)`` gives a recommender lesson its data (the ``--data`` file, else
-``synthetic_ratings(...)``); ``lesson.error(message)`` refuses bad input with one line and exit status 2; the
+``synthetic_ratings(...)``); ``lesson.print_curve(label, values, mark=epoch)`` prints a per-epoch curve
+compactly; ``lesson.error(message)`` refuses bad input with one line and exit status 2; the
 lesson ends with ``lesson.check(claim, passed, detail)`` (or ``lesson.check_gradients(claim, report)``) lines
 and ``lesson.finish()``, which exits 1 when a check failed, so a broken library breaks the lesson in CI.
 A lesson also sets NumPy's print options (4 digits, no scientific notation for small arrays) for its script.
@@ -184,7 +185,7 @@ class Lesson:
                 f"To run that copy: cd {beside.parent} && {self.info.command(module=True)}"
             )
         if self.data_path is not None and not self.data_path.is_file():
-            self.error(f"--data {self.data_path}: no such file")
+            self.error(f"--data {self.data_path}: {'not a file' if self.data_path.exists() else 'no such file'}")
         intro = self._explanation(line)
         if intro.body and not (self.quiet or self.notebook):
             print("\n" + render(intro.body, self.width), flush=True)
