@@ -30,6 +30,7 @@ from .. import activations
 from ..layers import Dropout
 from ..losses import MultinomialLoss
 from ..model import Autoencoder, Sequential
+from ..sparse import CSR
 from ..validation import check_float, check_int
 from ..variational import GaussianSample
 from .base import Recommender
@@ -84,22 +85,24 @@ class MultDAE(NeuralTraining, Recommender):
     def _callbacks(self, n_rows: int) -> list[Any]:
         return []
 
-    def fit(self, train: np.ndarray, validation: Any = None) -> MultDAE:
-        """train: (n_users, n_items) 0/1 (or counts); validation: a FoldIn for choosing the epoch by NDCG@100."""
+    def fit(self, train: Any, validation: Any = None) -> MultDAE:
+        """train: (n_users, n_items) 0/1 (or counts), dense or CSR; validation: validation users, a FoldIn or a
+        pair (input, targets), for choosing the epoch by NDCG@100."""
         where = f"{type(self).__name__}.fit"
         X = self._check_train(train, where)
+        fold = self._check_fold(validation, where)
         rng = np.random.default_rng(self.seed)
         self.network_ = self._build(rng)
         monitor = None
-        if validation is not None:
-            monitor = self._monitor(fold_in_ndcg(self.score, validation), "ndcg@100", higher_is_better=True)
-        self._train(X, loss=MultinomialLoss(), monitor=monitor, callbacks=self._callbacks(X.shape[0]))
+        if fold is not None:
+            monitor = self._monitor(fold_in_ndcg(self._score, fold), "ndcg@100", higher_is_better=True)
+        dense = X.astype(self.dtype).toarray()  # until the core fit takes a CSR
+        self._train(dense, loss=MultinomialLoss(), monitor=monitor, callbacks=self._callbacks(X.shape[0]))
         return self
 
-    def score(self, X: np.ndarray) -> np.ndarray:
+    def _score(self, X: CSR) -> np.ndarray:
         """X: (n_users, n_items) clicks -> (n_users, n_items) logits, in inference mode."""
-        X = self._check_input(X, f"{type(self).__name__}.score")
-        return self.network_.predict(X.astype(self.dtype, copy=False), batch_size=1000)
+        return self.network_.predict(X.astype(self.dtype).densify(), batch_size=1000)
 
 
 class KLAnnealing:
