@@ -54,9 +54,9 @@ def _paired(pred: np.ndarray, true: np.ndarray, where: str) -> tuple[np.ndarray,
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     """scores: (n_users, n_items) -> (n_users, k) item indices, best first; ties go to the lower index.
 
-    The first k columns of a stable sort of −scores, found in O(n_items) per user: ``np.partition`` gives each
-    user's k-th best score v; every item above v is in, the items equal to v fill the places left, lowest
-    index first, and only those k items are sorted.
+    The first k columns of a stable sort of −scores, found in O(n_items) per user: ``partition`` gives each
+    user's k-th best score v; the items scoring ≥ v are in, and where more than k items tie at v, the ties
+    with the highest indices are dropped; only the k items left are sorted.
     """
     scores = as_array(scores, "scores", "top_k", ndim=2, finite=False)
     if np.isnan(scores).any():
@@ -67,16 +67,28 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
         raise ValueError(f"top_k: k is {k}, more than the {n_items} items")
     if k == n_items:
         return np.argsort(-scores, axis=1, kind="stable")
-    kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1 : k]  # (n_users, 1) the k-th best score
-    chosen = scores > kth
-    tied = scores == kth
-    room = k - chosen.sum(axis=1, keepdims=True)
-    crowded = tied.sum(axis=1) > room[:, 0]  # more ties than places: keep the lowest indices
-    if crowded.any():
-        tied[crowded] &= np.cumsum(tied[crowded], axis=1) <= room[crowded]
-    items = np.nonzero(chosen | tied)[1].reshape(-1, k)  # each row's k items, by index
+    negated = -scores
+    negated.partition(k - 1, axis=1)
+    kth = -negated[:, k - 1 : k]  # (n_users, 1) each user's k-th best score
+    del negated
+    chosen = scores >= kth
+    crowded = np.flatnonzero(chosen.sum(axis=1) > k)  # more than k items at or above v: ties at v
+    if crowded.size:
+        chosen[crowded] = _lowest_ties(scores[crowded], kth[crowded], k)
+    items = np.nonzero(chosen)[1].reshape(-1, k)  # each row's k items, by index
     order = np.argsort(-np.take_along_axis(scores, items, axis=1), axis=1, kind="stable")
     return np.take_along_axis(items, order, axis=1)
+
+
+def _lowest_ties(scores: np.ndarray, kth: np.ndarray, k: int) -> np.ndarray:
+    """(rows, n_items) bool: the items above kth, and the lowest-index items equal to kth up to k in all."""
+    chosen = scores > kth
+    room = k - chosen.sum(axis=1)
+    rows, cols = np.nonzero(scores == kth)  # by row, then by index
+    first = np.searchsorted(rows, np.arange(len(scores)))
+    keep = np.arange(len(rows)) - first[rows] < room[rows]
+    chosen[rows[keep], cols[keep]] = True
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -98,15 +110,18 @@ class Hits:
 def hits_of(ranked: np.ndarray, targets: Any) -> tuple[np.ndarray, np.ndarray]:
     """ranked: (n_users, K) items best first; targets: (n_users, n_items) 0/1, dense or CSR ->
     (hits (n_scored, K) bool, |T| (n_scored,)) for the users that have targets."""
-    if isinstance(targets, CSR):
-        n_targets = np.bincount(targets.row_ids()[targets.values > 0], minlength=targets.shape[0])
+    if isinstance(targets, CSR):  # is (u, item) a stored target? a search among the sorted keys u·n_items + item
+        positive = targets.keep(targets.values > 0)
+        n_targets = positive.row_counts()
         rows = np.flatnonzero(n_targets > 0)
-        relevant = targets.rows(rows).densify() > 0
-    else:
-        n_targets = (targets > 0).sum(axis=1)
-        rows = np.flatnonzero(n_targets > 0)
-        relevant = targets[rows] > 0
-    return np.take_along_axis(relevant, ranked[rows], axis=1), n_targets[rows]
+        n_items = targets.shape[1]
+        keys = positive.row_ids() * n_items + positive.indices  # sorted: CSR order
+        asked = rows[:, None] * n_items + ranked[rows]
+        where = np.minimum(np.searchsorted(keys, asked), max(len(keys) - 1, 0))
+        return (keys[where] == asked) if len(keys) else np.zeros(asked.shape, bool), n_targets[rows]
+    n_targets = (targets > 0).sum(axis=1)
+    rows = np.flatnonzero(n_targets > 0)
+    return np.take_along_axis(targets[rows] > 0, ranked[rows], axis=1), n_targets[rows]
 
 
 def _hits(scores: np.ndarray, targets: np.ndarray, ks: tuple[int, ...], where: str) -> Hits:

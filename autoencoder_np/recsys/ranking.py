@@ -45,10 +45,10 @@ def _batches(n: int, size: int, progress: Progress | None) -> Iterator[np.ndarra
 def ranked_batch(score: Scorer, X: CSR, k: int, *, exclude_seen: bool = True) -> np.ndarray:
     """X: a batch of users' rows (CSR) -> (batch, k) their top k items, best first, seen items last.
 
-    ``score(X)`` gives the (batch, n_items) scores; with ``exclude_seen`` every item of a user's row (a value
-    > 0) is set to −inf first.
+    ``score(X)`` gives the (batch, n_items) scores, a new array (it is overwritten here); with ``exclude_seen``
+    every item of a user's row (a value > 0) is set to −inf first.
     """
-    scores = np.array(score(X), dtype=np.float64)  # a copy: the model's array is never changed
+    scores = np.asarray(score(X), dtype=np.float64)
     if exclude_seen:
         seen = X.values > 0
         scores[X.row_ids()[seen], X.indices[seen]] = -np.inf
