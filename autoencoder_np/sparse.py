@@ -310,6 +310,20 @@ class CSR:
         return out
 
 
+#: Below this density ``product`` gathers rows of D; above it BLAS on the densified rows is faster (measured on
+#: 300 × 5000 rows against a dense 5000 × 5000 D, one thread: gather 0.29× the time at 0.07%, 0.50× at 1%,
+#: 0.97× at 3%).
+GATHER_DENSITY = 0.01
+
+
+def product(X: CSR, D: np.ndarray) -> np.ndarray:
+    """X @ D for a dense D: (columns, k), the cheaper way: a gather (``X @ D``) for sparse rows, BLAS on the
+    densified rows (``X.densify() @ D``) for denser ones (see :data:`GATHER_DENSITY`)."""
+    if X.nnz < GATHER_DENSITY * X.shape[0] * X.shape[1]:
+        return X @ D
+    return X.densify() @ D
+
+
 def as_csr(x: Any, name: str, where: str) -> CSR:
     """``x`` as a :class:`CSR`: a CSR as it is, a ``scipy.sparse`` matrix converted, anything else read as a
     dense 2-D array (its non-zero entries kept).

@@ -75,6 +75,13 @@ def test_products_equal_the_dense_products(n: int, m: int, p: int, density: floa
     np.testing.assert_array_equal(X @ CSR.from_dense(B), A @ B)  # small integers: exact
 
 
+@pytest.mark.parametrize("density", [0.001, 0.5])
+def test_product_picks_a_gather_or_blas_and_both_give_x_times_d(density: float) -> None:
+    A = _matrix((40, 300), density, 5)
+    D = np.random.default_rng(1).standard_normal((300, 6))
+    np.testing.assert_allclose(sparse.product(CSR.from_dense(A), D), A @ D, rtol=1e-12, atol=1e-12)
+
+
 def test_blocked_products_are_the_same_in_small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     A, B = _matrix((30, 20), 0.3, 1), _matrix((20, 25), 0.3, 2)
     D = np.random.default_rng(0).standard_normal((20, 7))

@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..sparse import CSR
+from ..sparse import CSR, product
 from ..validation import check_float, check_int
 from .base import Recommender
 from .ranking import fold_ndcg
@@ -108,7 +108,7 @@ class EASE(Recommender):
             scores = []
             for l2 in self.l2:
                 B = _weights(_inverse(G, l2))
-                scores.append(fold_ndcg(lambda X, B=B: X.densify() @ B, fold))
+                scores.append(fold_ndcg(lambda X, B=B: product(X, B), fold))
                 if scores[-1] > max(scores[:-1], default=-np.inf):
                     self.l2_, self.B_ = l2, B
         self.validation_scores_ = np.array(scores)
@@ -116,7 +116,7 @@ class EASE(Recommender):
 
     def _score(self, X: CSR) -> np.ndarray:
         """X: (n_users, n_items) -> X B."""
-        return X.densify() @ self.B_
+        return product(X, self.B_)
 
 
 def _size(n_bytes: int) -> str:
@@ -144,6 +144,6 @@ def _eigen_scorer(lam: np.ndarray, V: np.ndarray, l2: float) -> Any:
     diag_p = (V * V) @ d
 
     def score(X: CSR) -> np.ndarray:
-        return X.densify() - (((X @ V) * d) @ V.T) / diag_p
+        return X.densify() - ((product(X, V) * d) @ V.T) / diag_p
 
     return score

@@ -43,7 +43,7 @@ from .metrics import mae, rmse
 from .mult import MultDAE, MultVAE
 from .neural import NeuralTraining
 from .ranking import evaluate_ranking, fold_ndcg
-from .splits import HeldOutSplit, RatingsSplit, split_heldout_users, split_ratings
+from .splits import FoldIn, HeldOutSplit, RatingsSplit, split_heldout_users, split_ratings
 
 PROTOCOLS = ("ratings", "heldout-users", "given")
 
@@ -156,29 +156,30 @@ def evaluate_heldout(
     name: str, split: HeldOutSplit, *, seed: int, verbose: int = 0, log: Callable[[str], None] = print
 ) -> Result:
     """Tune ``name`` on the validation users by NDCG@100, then score the test users."""
-    start = time.perf_counter()
-    value, chosen, model, tried = _tune(
-        name, split.train, split.validation, lambda m: fold_ndcg(m.score, split.validation), lower_is_better=False,
-        metric="ndcg@100", seed=seed, verbose=verbose, log=log,
-    )  # fmt: skip
-    fold = split.test
-    metrics = evaluate_ranking(model.score, fold.input, fold.targets, _ks(fold.input.shape[1]), progress=True)
-    return Result(name, seed, chosen, value, metrics, time.perf_counter() - start, tried)
+    return _ranked(name, split.train, split.validation, split.test, None, seed=seed, verbose=verbose, log=log)
 
 
 def evaluate_given(
     name: str, split: GivenSplit, *, seed: int, verbose: int = 0, log: Callable[[str], None] = print
 ) -> Result:
     """Tune ``name`` on the validation share of train.txt by NDCG@100, refit on all of it, score test.txt."""
-    start = time.perf_counter()
     train, fold = split.tuning(seed)
-    value, chosen, _, tried = _tune(
-        name, train, fold, lambda m: fold_ndcg(m.score, fold), lower_is_better=False, metric="ndcg@100",
-        seed=seed, verbose=verbose, log=log,
+    return _ranked(name, train, fold, split.testing(), split.train, seed=seed, verbose=verbose, log=log)
+
+
+def _ranked(
+    name: str, train: Any, validation: FoldIn, test: FoldIn, refit: Any, *, seed: int, verbose: int,
+    log: Callable[[str], None],
+) -> Result:  # fmt: skip
+    """Tune on ``validation`` by NDCG@100; refit on ``refit`` with the values chosen (unless None); rank ``test``."""
+    start = time.perf_counter()
+    value, chosen, model, tried = _tune(
+        name, train, validation, lambda m: fold_ndcg(m.score, validation), lower_is_better=False,
+        metric="ndcg@100", seed=seed, verbose=verbose, log=log,
     )  # fmt: skip
-    final = build(name, chosen, seed=seed, verbose=verbose).fit(split.train)
-    test = split.testing()
-    metrics = evaluate_ranking(final.score, test.input, test.targets, _ks(split.train.shape[1]), progress=True)
+    if refit is not None:
+        model = build(name, chosen, seed=seed, verbose=verbose).fit(refit)
+    metrics = evaluate_ranking(model.score, test.input, test.targets, _ks(test.input.shape[1]), progress=True)
     return Result(name, seed, chosen, value, metrics, time.perf_counter() - start, tried)
 
 
