@@ -296,6 +296,20 @@ def test_vae_beta_is_annealed_to_its_cap(heldout) -> None:  # type: ignore[no-un
     assert model.sampler_.beta == pytest.approx(0.3 * min(1.0, 4 * steps_per_epoch / 6))
 
 
+def test_vae_beta_follows_the_planned_epochs_whatever_the_data_size() -> None:
+    model = MultVAE((16, 8), epochs=10, batch_size=100, beta_cap=0.2)
+    model.n_items_ = 20
+    model._build(np.random.default_rng(0))
+    for n_rows in (300, 30_000):  # 3 and 300 updates an epoch
+        (annealing,) = model._callbacks(n_rows)
+        annealing.on_train_begin(None)
+        path = []
+        for epoch in range(1, 11):
+            annealing.on_epoch_end(epoch, {}, None)
+            path.append(model.sampler_.beta)
+        np.testing.assert_allclose(path, 0.2 * np.arange(1, 11) / 10)
+
+
 def test_monitor_keeps_the_best_epoch_and_stops_early(heldout) -> None:  # type: ignore[no-untyped-def]
     model = MultDAE((16,), epochs=40, patience=3, lr=3e-2, seed=0).fit(heldout.train, heldout.validation)
     assert model.best_epoch_ < 40  # stopped early
