@@ -310,6 +310,14 @@ def test_vae_beta_follows_the_planned_epochs_whatever_the_data_size() -> None:
         np.testing.assert_allclose(path, 0.2 * np.arange(1, 11) / 10)
 
 
+def test_a_vae_reports_the_schedule_its_epoch_was_chosen_under(heldout) -> None:  # type: ignore[no-untyped-def]
+    model = MultVAE((16, 8), epochs=6, batch_size=100, seed=0).fit(heldout.train, heldout.validation)
+    steps = -(-heldout.train.shape[0] // 100)
+    assert model.chosen() == {"epochs": model.best_epoch_, "anneal_updates": 6 * steps}
+    refit = MultVAE((16, 8), batch_size=100, seed=0, **model.chosen()).fit(heldout.train)
+    assert refit.sampler_.beta == pytest.approx(0.2 * model.best_epoch_ / 6)  # the same β at that epoch
+
+
 def test_monitor_keeps_the_best_epoch_and_stops_early(heldout) -> None:  # type: ignore[no-untyped-def]
     model = MultDAE((16,), epochs=40, patience=3, lr=3e-2, seed=0).fit(heldout.train, heldout.validation)
     assert model.best_epoch_ < 40  # stopped early

@@ -178,5 +178,9 @@ class MultVAE(MultDAE):
 
     def _callbacks(self, n_rows: int) -> list[Any]:
         steps = -(-n_rows // min(self.batch_size, n_rows))
-        anneal = self.anneal_updates or self.epochs * steps
-        return [KLAnnealing(self.sampler_, self.beta_cap, anneal, steps)]
+        self.anneal_updates_ = self.anneal_updates or self.epochs * steps
+        return [KLAnnealing(self.sampler_, self.beta_cap, self.anneal_updates_, steps)]
+
+    def chosen(self) -> dict[str, Any]:
+        """The epoch chosen, and the β schedule it was chosen under (so a refit for that many epochs keeps it)."""
+        return {**super().chosen(), "anneal_updates": self.anneal_updates_}
