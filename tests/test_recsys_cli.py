@@ -179,6 +179,19 @@ def test_loading_an_autoencoder_file_as_a_recommender_says_what_it_holds(tmp_pat
         Recommender.load(path)
 
 
+def test_a_model_past_its_memory_budget_is_reported_and_the_others_still_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    evaluate.MODELS["tiny_ease"] = (evaluate.EASE, {"max_items": 10})
+    try:
+        assert main(["recsys", "evaluate", "--models", "tiny_ease,popularity", "--seeds", "1,2", "--threads", "1"]) == 0
+    finally:
+        del evaluate.MODELS["tiny_ease"]
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2].startswith("popularity")
+    assert re.match(r"tiny_ease +refused: EASE\.fit: \d+ items need .* GB\); the budget is 2,800 bytes", lines[-1])
+
+
 def test_bad_seeds_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["recsys", "evaluate", "--seeds", "1,x"])

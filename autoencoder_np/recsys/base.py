@@ -40,6 +40,10 @@ from .ranking import recommend
 from .splits import FoldIn
 
 
+class MemoryBudgetError(ValueError):
+    """A model would need more memory than its budget; the message says how many bytes and the budget."""
+
+
 class Recommender:
     """Base class: validation of X, ``recommend``, the config and the fitted-or-not check."""
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from ..sparse import CSR, product
 from ..validation import check_float, check_int
-from .base import Recommender
+from .base import MemoryBudgetError, Recommender
 from .ranking import fold_ndcg
 
 #: Measured peak bytes per n² (n = items) of one inverse, and of the eigendecomposition, in float64.
@@ -85,7 +85,7 @@ class EASE(Recommender):
         n_items = np.shape(train)[1] if isinstance(train, CSR) or np.ndim(train) == 2 else 0
         budget = BYTES_INVERSE * self.max_items**2
         if BYTES_INVERSE * n_items**2 > budget:
-            raise ValueError(
+            raise MemoryBudgetError(
                 f"EASE.fit: {n_items} items need an {n_items}×{n_items} Gram matrix, its inverse and LAPACK's "
                 f"workspace, about {_size(BYTES_INVERSE * n_items**2)}; the budget is {_size(budget)} "
                 f"(max_items={self.max_items}). Filter rare items, or raise max_items if the machine has the memory."

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..sparse import CSR
 from .autorec import AutoRec
-from .base import Recommender
+from .base import MemoryBudgetError, Recommender
 from .baselines import PCA, Biases, GlobalMean, ItemKNN, Popularity, TruncatedSVD
 from .cdae import CDAE
 from .data import Interactions
@@ -238,12 +238,18 @@ def run(
         raise ValueError("seeds: give at least one seed")
     results: list[Result] = []
     descriptions = []
+    refused: dict[str, str] = {}  # a model past its memory budget is reported, and the others still run
     for seed in seeds:
         split = split_for(data, protocol, seed)
         descriptions.append(split.describe())
         log(split.describe())
-        for name in models:
-            result = EVALUATE[protocol](name, split, seed=seed, verbose=verbose, log=log)  # type: ignore[operator]
+        for name in (m for m in models if m not in refused):
+            try:
+                result = EVALUATE[protocol](name, split, seed=seed, verbose=verbose, log=log)  # type: ignore[operator]
+            except MemoryBudgetError as err:
+                refused[name] = str(err)
+                log(f"[seed {seed}] {name}: refused: {err}")
+                continue
             chosen = ", ".join(f"{k}={v}" for k, v in result.chosen.items()) or "-"
             headline = ", ".join(f"{m} {result.metrics[m]:.4f}" for m in HEADLINE[protocol] if m in result.metrics)
             log(f"[seed {seed}] {name}: test {headline}; chosen on validation: {chosen} ({result.seconds:.1f} s)")
@@ -256,6 +262,7 @@ def run(
         "splits": descriptions,
         "summary": summarize(results),
         "results": [asdict(r) for r in results],
+        "refused": refused,
     }
 
 
@@ -280,10 +287,10 @@ def format_table(report: dict[str, Any], note: str | None = None) -> str:
     with the protocol stated (``note`` replaces the built-in protocol line)."""
     protocol = report["protocol"]
     summary = report["summary"]
-    every = tuple(next(iter(summary.values()))["mean"])
+    every = tuple(next(iter(summary.values()))["mean"]) if summary else ()
     columns = [c for c in HEADLINE.get(protocol, every) if all(c in s["mean"] for s in summary.values())]
     seeds = ",".join(map(str, report["seeds"]))
-    width = max(12, *(len(name) + 2 for name in summary))
+    width = max(12, *(len(name) + 2 for name in summary), 0)
     any_choice = any(c for s in summary.values() for c in s["chosen"])
     spread = len(report["seeds"]) > 1
     over = f"mean ± std over {len(report['seeds'])} seeds" if spread else "one seed (no spread to report)"
@@ -302,6 +309,8 @@ def format_table(report: dict[str, Any], note: str | None = None) -> str:
             cells = "".join(f"{s['mean'][c]:>18.4f}" for c in columns)
         chosen = "; ".join(", ".join(f"{k}={v}" for k, v in c.items()) or "-" for c in s["chosen"])
         lines.append(f"{name:<{width}}{cells}{s['seconds']:>10.1f}" + (f"  {chosen}" if any_choice else ""))
+    for name, why in report.get("refused", {}).items():
+        lines.append(f"{name:<{width}}refused: {why}")
     return "\n".join(lines)
 
 
