@@ -3,6 +3,8 @@ batched ranking equals the full sort; EASE's λ search equals one inverse per λ
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ from autoencoder_np import recsys as rs
 from autoencoder_np.recsys import ease as ease_module
 from autoencoder_np.recsys import metrics
 from autoencoder_np.recsys.given import load_given, read_user_lists
+from autoencoder_np.recsys.progress import Progress
 from autoencoder_np.recsys.ranking import evaluate_ranking, fold_ndcg, recommend
 from autoencoder_np.sparse import CSR
 
@@ -192,6 +195,22 @@ def test_the_ranking_never_holds_more_than_a_batch_of_scores() -> None:
 
     recommend(score, X, 2, batch_size=4)
     assert seen == [4, 4, 2]
+
+
+def test_scoring_progress_says_how_many_users_and_how_long_is_left() -> None:
+    stream = io.StringIO()
+    progress = Progress("scoring", 250, interval=0.0, stream=stream)
+    for done in (100, 200, 250):
+        progress.update(done)
+    lines = stream.getvalue().splitlines()
+    assert [line.split(" (")[0] for line in lines] == [f"scoring {n}/250 users" for n in (100, 200, 250)]
+    assert re.fullmatch(r"scoring 100/250 users \([\d.]+ s so far, about [\d.]+ s left\)", lines[0])
+    assert "left" not in lines[-1]
+    quiet = io.StringIO()
+    slow = Progress("scoring", 250, interval=60.0, stream=quiet)
+    for done in (100, 250):
+        slow.update(done)
+    assert quiet.getvalue() == ""  # a job shorter than the interval prints nothing
 
 
 # The given split ---------------------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ class EASE(Recommender):
                 f"workspace, about {_size(BYTES_INVERSE * n_items**2)}; the budget is {_size(budget)} "
                 f"(max_items={self.max_items}). Filter rare items, or raise max_items if the machine has the memory."
             )
-        X = self._check_train(train, where)
+        X = self._check_train(train, where).astype(np.float64)
         fold = self._check_fold(validation, where)
         G = X.T @ X  # XᵀX from the CSR rows, block by block
         if not isinstance(self.l2, tuple):
