@@ -22,11 +22,12 @@ from autoencoder_np.recsys import (
     Popularity,
     Recommender,
     TruncatedSVD,
+    ranking,
     split_heldout_users,
     split_ratings,
     synthetic_ratings,
 )
-from autoencoder_np.recsys.metrics import ndcg_at_k, rmse
+from autoencoder_np.recsys.metrics import ndcg_at_k, rmse, top_k
 from autoencoder_np.recsys.neural import fold_in_ndcg
 from autoencoder_np.serialize import FileFormatError, load_arrays, save_arrays
 
@@ -220,7 +221,7 @@ def test_rating_models_predict_clip_and_check_indices(ratings) -> None:  # type:
         Biases().fit(R, np.zeros_like(R))
 
 
-def test_i_autorec_needs_the_training_users_and_falls_back_for_unseen_ones() -> None:
+def test_i_autorec_needs_the_training_users_and_falls_back_for_unseen_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     R = np.array([[5.0, 3.0, 0.0], [4.0, 0.0, 0.0], [0.0, 0.0, 0.0]])  # user 2 and item 2 have no rating
     model = AutoRec(hidden=4, epochs=2, default_rating=2.5).fit(R)
     P = model.score(R)
@@ -229,6 +230,8 @@ def test_i_autorec_needs_the_training_users_and_falls_back_for_unseen_ones() -> 
     with pytest.raises(ValueError, match="must have those 3 rows"):
         model.score(R[:2])
     np.testing.assert_array_equal(model.arrays()["train_"], R)  # what a save needs to predict again
+    monkeypatch.setattr(ranking, "BATCH_BYTES", 8)  # one user a batch: I-AutoRec still gets all its rows at once
+    np.testing.assert_array_equal(model.recommend(R, 2), top_k(np.where(R > 0, -np.inf, P), 2))
     U = AutoRec("user", hidden=4, epochs=2, default_rating=2.5).fit(R)
     assert U.score(np.array([[0.0, 4.0, 0.0]])).shape == (1, 3)  # U-AutoRec folds in a new user
 

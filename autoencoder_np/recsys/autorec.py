@@ -125,6 +125,14 @@ class AutoRec(NeuralTraining, RatingModel):
     def _predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         return self._predictions(self.train_)[users, items]
 
+    def recommend(
+        self, X: Any, k: int = 10, *, exclude_seen: bool = True, batch_size: int | None = None, progress: Any = False
+    ) -> np.ndarray:
+        """As :meth:`Recommender.recommend`; I-AutoRec reads X column-wise, so it scores all rows in one batch."""
+        if self.kind == "item" and batch_size is None:
+            batch_size = np.shape(X)[0]
+        return super().recommend(X, k, exclude_seen=exclude_seen, batch_size=batch_size, progress=progress)
+
     def _score(self, X: CSR) -> np.ndarray:
         """X: (n_users, n_items) ratings, 0 = missing -> predicted ratings, same shape.
 
