@@ -6,7 +6,8 @@ once, one line each:
     MultVAE epoch 20/300: loss 412.3071, validation ndcg@100 0.4412 * (1.9 s/epoch, 38 s so far, at most 8.9 min left)
     scoring 12000/29858 users (14 s so far, about 21 s left)
 
-"At most": training may stop early on validation, so the rest of the planned epochs is an upper bound.
+"At most" with validation data: training may stop early, so the rest of the planned epochs is an upper bound
+("about" without it).
 """
 
 from __future__ import annotations
@@ -55,9 +56,11 @@ class EpochProgress:
             value = self.monitor.trace[-1][2]
             mark = " *" if self.monitor.best_epoch == epoch else ""
             line += f", validation {self.monitor.name} {value:.4f}{mark}"
-        left = (self.epochs - epoch) * per_epoch
         timing = f"{per_epoch:.2f} s/epoch, {duration(seconds)} so far"
-        print(f"{line} ({timing}, at most {duration(left)} left)", file=self.stream or sys.stderr, flush=True)
+        if epoch < self.epochs:  # with a monitor training may stop early: the planned rest is an upper bound
+            bound = "at most" if self.monitor is not None else "about"
+            timing += f", {bound} {duration((self.epochs - epoch) * per_epoch)} left"
+        print(f"{line} ({timing})", file=self.stream or sys.stderr, flush=True)
         return False
 
 
