@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autoencoder_np import Autoencoder
+from autoencoder_np import Autoencoder, save
 from autoencoder_np.cli import main
 from autoencoder_np.recsys import Recommender, coldstart, evaluate, synthetic_ratings, threads
 from autoencoder_np.serialize import FileFormatError
@@ -175,7 +175,7 @@ def test_recommend_on_a_data_dir_uses_the_ids_of_the_files(tmp_path: Path, capsy
 
 
 def test_loading_an_autoencoder_file_as_a_recommender_says_what_it_holds(tmp_path: Path) -> None:
-    path = Autoencoder.from_sizes([4, 2], seed=0).save(tmp_path / "ae.npz")
+    path = save(Autoencoder.from_sizes([4, 2], seed=0), tmp_path / "ae.npz")
     with pytest.raises(FileFormatError, match=r"not a saved recommender \(it holds a .* autoencoder_np\.load\)"):
         Recommender.load(path)
 
