@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from . import activations, textbook, training
+from . import activations, batches, textbook, training
 from . import kernels as kernel_sets
 from .fast.flat import FlatParameters
 from .layers import Dense, Dropout, GaussianNoise, Layer
@@ -246,17 +246,21 @@ class Container(Layer):
     evaluate = training.evaluate
 
     def predict(self, X: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
-        """X: (n, in_features) -> the model's output (n, out_features), in inference mode, batched."""
+        """X: (n, in_features), dense or sparse -> the model's output (n, out_features), in inference mode, batched."""
         with self.inference():
             return _batched_forward(self, X, batch_size, f"{type(self).__name__}.predict")
 
 
-def _batched_forward(layer: Any, X: np.ndarray, batch_size: int, where: str) -> np.ndarray:
-    """The forward pass of X in batches: X checked once here, so the layers skip their per-batch scans."""
-    X = as_array(X, "X", where, ndim=2)
+def _batched_forward(layer: Any, X: Any, batch_size: int, where: str) -> np.ndarray:
+    """The forward pass of X in batches: X checked once here, so the layers skip their per-batch scans.
+
+    A sparse X (CSR or ``scipy.sparse``) is densified one batch at a time.
+    """
+    dtype = layer.dtype or np.dtype(np.float64)
+    X = batches.matrix(X, "X", where, dtype) if batches.is_sparse(X) else as_array(X, "X", where, ndim=2)
     batch_size = check_int(batch_size, "batch_size", where)
     with training.unchecked(layer), overflow_as_error(where):
-        outputs = [layer.forward(X[i : i + batch_size]) for i in range(0, X.shape[0], batch_size)]
+        outputs = [layer.forward(batches.rows_of(X, i, i + batch_size)) for i in range(0, X.shape[0], batch_size)]
     return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
 
 
