@@ -113,8 +113,12 @@ def teacher(config: Config, handout: Path, folder: Path) -> str:
     parts = ",".join(config.parts)
     return f"""# Teacher folder: {config.title}
 
-Made with `python -m autoencoder_np assignment create {q(str(handout))} --parts {parts} --title {q(config.title)}
---teacher {q(str(folder))}` (autoencoder_np {config.version}). Keep this folder; never hand it out.
+Keep this folder; never hand it out. Made by autoencoder_np {config.version} with
+
+```bash
+python -m autoencoder_np assignment create {q(str(handout))} --parts {parts} --title {q(config.title)} \\
+    --teacher {q(str(folder))}
+```
 
 Parts: {", ".join(f"{name} ({PARTS[name].title})" for name in config.parts)}; {fmt(config.max_total)} points.
 The handout for the students is `{handout}`.

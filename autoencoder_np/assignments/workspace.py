@@ -81,12 +81,16 @@ def _copy_lessons(source: Path, target: Path) -> list[str]:
     return [f.name for f in files if f.suffix == ".py"]
 
 
-def _prepare(directory: Path, owned: tuple[str, ...], force: bool) -> None:
-    """``directory`` empty or absent, or (``force``) with what an earlier create wrote there removed."""
+def _refuse(directory: Path, force: bool) -> None:
+    """Raise unless ``directory`` is absent, empty, or a directory ``force`` lets create write into."""
     if directory.exists() and not directory.is_dir():
         raise NotADirectoryError(f"{directory} is a file, not a directory")
     if directory.exists() and any(directory.iterdir()) and not force:
         raise FileExistsError(f"{directory} is not empty: choose a new directory, or pass --force to overwrite")
+
+
+def _prepare(directory: Path, owned: tuple[str, ...]) -> None:
+    """``directory`` made, without what an earlier create wrote there (``owned``)."""
     for name in owned:
         path = directory / name
         if path.is_dir():
@@ -132,13 +136,15 @@ def create(
     unknown = [name for name in parts if name not in PARTS]
     if unknown or not parts:
         raise ValueError(f"unknown part(s) {unknown or '(none)'}; the parts are {', '.join(PARTS)}")
+    for folder in (handout, teacher):
+        _refuse(folder, force)
     regions = package_regions(source)
     functions = [f for name in parts for f in PARTS[name].points]
     missing = [f for f in functions if f not in regions]
     if missing:
         raise ValueError(f"{source} has no solution region for {', '.join(missing)}")
-    _prepare(handout, ("autoencoder_np", "lessons", *HANDOUT_FILES), force)
-    _prepare(teacher, ("starter", "solutions", "grading.json", "README.md"), force)
+    _prepare(handout, ("autoencoder_np", "lessons", *HANDOUT_FILES))
+    _prepare(teacher, ("starter", "solutions", "grading.json", "README.md"))
     seeds = [secrets.randbelow(2**32) for _ in range(3)]  # the public one, then two hidden ones
     config = Config.default(parts, title or f"autoencoder_np: {', '.join(parts)}", seeds, __version__, regions)
     folder = TeacherFolder(teacher)
