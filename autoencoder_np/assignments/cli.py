@@ -107,7 +107,7 @@ def _write(grades: Grades, args: argparse.Namespace, seconds: float) -> None:
     if getattr(args, "feedback", None):
         args.feedback.write_text(grades.feedback(), encoding="utf-8")
     if getattr(args, "gradescope", None):
-        from .gradescope import results
+        from .gradescope import results  # already imported by _grade, before any student code ran
 
         args.gradescope.parent.mkdir(parents=True, exist_ok=True)
         data = results(grades, args.hidden_visibility, seconds)
@@ -115,8 +115,13 @@ def _write(grades: Grades, args: argparse.Namespace, seconds: float) -> None:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from .grading import grade
+    from .. import __version__
+    from . import gradescope  # noqa: F401  (every module used after grading is loaded before student code runs)
+    from .grading import TeacherFolder, grade
 
+    made_by = TeacherFolder(args.teacher).load().version
+    if made_by != __version__:
+        print(f"note: {args.teacher} was made by autoencoder_np {made_by}; this is {__version__}", file=sys.stderr)
     start = time.perf_counter()
     grades = grade(args.submission, args.teacher, timeout=args.timeout, jobs=args.jobs)
     print(grades)

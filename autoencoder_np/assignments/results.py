@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 JSON_SCHEMA = "autoencoder_np.assignment/2"
-STATUSES = ("correct", "partly correct", "wrong", "not implemented", "not submitted")
 
 
 def fmt(points: float) -> str:
@@ -51,10 +50,6 @@ class Score:
     criteria: list[Criterion] = field(default_factory=list)
     file: str = ""  # the submission's file graded
     seconds: float = 0.0
-
-    @property
-    def hint_codes(self) -> list[str]:
-        return [h["code"] for c in self.criteria for h in c.hints]
 
     @property
     def failed(self) -> list[Criterion]:

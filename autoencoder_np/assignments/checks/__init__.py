@@ -18,11 +18,6 @@ PART_MODULES = (dense, activations, losses, masked_loss, autoencoder, adam)
 #: function id -> its check
 CHECKS: dict[str, Check] = {check.function: check for module in PART_MODULES for check in module.CHECKS}
 
-#: function id -> the name of the module holding its check (what the student's process imports)
-MODULES: dict[str, str] = {
-    check.function: module.__name__.rpartition(".")[2] for module in PART_MODULES for check in module.CHECKS
-}
-
 #: Hint codes beyond the gradient checker's (``diagnosis.HINT_CODES``).
 HINT_CODES: dict[str, str] = {
     "accumulates": "backward adds to grads instead of overwriting them",
