@@ -169,6 +169,11 @@ def test_a_student_self_checks_with_the_public_checks_only(dense_hw: tuple[Path,
     data = json.loads((tmp_path / "hw" / "s.json").read_text())
     assert data["checks"] == "public"
     assert {c["failed_on"] for s in data["scores"] for c in s["criteria"]} <= {"", "public"}
+    layers = tmp_path / "hw/autoencoder_np/layers.py"
+    layers.write_text(layers.read_text() + "\ndef broken(:\n")
+    broken = run(sys.executable, "grade.py", cwd=tmp_path / "hw")  # the self-check survives the student's file
+    assert broken.returncode == 0, broken.stderr
+    assert "autoencoder_np/layers.py does not import: SyntaxError: invalid syntax" in broken.stdout
     bad = run(sys.executable, "grade.py", "--timeout", "-1", cwd=tmp_path / "hw")
     assert (bad.returncode, bad.stderr) == (2, "grade.py: error: timeout must be > 0, got -1.0\n")
 

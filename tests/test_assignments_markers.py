@@ -21,7 +21,7 @@ from autoencoder_np.assignments.grading import in_process
 from autoencoder_np.assignments.markers import MarkerError, find_regions, package_regions, strip
 from autoencoder_np.assignments.workspace import PACKAGE
 from autoencoder_np.cli import main
-from autoencoder_np.diagnosis import HINT_CODES
+from autoencoder_np.gradcheck import HINT_CODES
 
 SOURCE = '''\
 """A docstring may quote the markers:

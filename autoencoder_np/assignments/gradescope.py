@@ -38,6 +38,7 @@ from .results import JSON_SCHEMA, Grades, Score, fmt
 PACKAGE = Path(__file__).resolve().parents[1]
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 DEPENDENCIES = ("numpy>=1.23", "matplotlib>=3.5")  # when no installed metadata says otherwise
+ENTRY_POINTS = "[console_scripts]\nautoencoder-np = autoencoder_np.cli:main\n"
 
 SETUP_SH = """\
 #!/usr/bin/env bash
@@ -119,15 +120,20 @@ def _record_hash(data: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
-def _metadata(version: str) -> str:
+def _metadata(version: str) -> tuple[str, str]:
+    """(METADATA, entry_points.txt): from the installed distribution's, or the essentials when pip never
+    installed this copy."""
     try:
-        requires = [r for r in metadata.requires("autoencoder_np") or [] if "extra ==" not in r]
-        summary = metadata.metadata("autoencoder_np")["Summary"] or ""
-    except metadata.PackageNotFoundError:  # run from a copy that pip never installed
-        requires, summary = list(DEPENDENCIES), ""
+        installed = metadata.distribution("autoencoder_np")
+        requires = [r for r in installed.requires or [] if "extra ==" not in r]
+        summary = installed.metadata["Summary"] or ""
+        license_ = installed.metadata["License"] or "MIT"
+        entry_points = installed.read_text("entry_points.txt") or ENTRY_POINTS
+    except metadata.PackageNotFoundError:
+        requires, summary, license_, entry_points = list(DEPENDENCIES), "", "MIT", ENTRY_POINTS
     lines = ["Metadata-Version: 2.1", "Name: autoencoder_np", f"Version: {version}", f"Summary: {summary}"]
-    lines += ["Requires-Python: >=3.10", *(f"Requires-Dist: {r}" for r in requires)]
-    return "\n".join(lines) + "\n"
+    lines += [f"License: {license_}", "Requires-Python: >=3.10", *(f"Requires-Dist: {r}" for r in requires)]
+    return "\n".join(lines) + "\n", entry_points
 
 
 def build_wheel(target: Path) -> Path:
@@ -145,10 +151,11 @@ def build_wheel(target: Path) -> Path:
         for f in sorted(PACKAGE.rglob("*"))
         if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc"
     ]
+    described, entry_points = _metadata(__version__)
     files += [
-        (f"{info}/METADATA", _metadata(__version__).encode()),
+        (f"{info}/METADATA", described.encode()),
         (f"{info}/WHEEL", b"Wheel-Version: 1.0\nGenerator: autoencoder_np\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
-        (f"{info}/entry_points.txt", b"[console_scripts]\nautoencoder-np = autoencoder_np.cli:main\n"),
+        (f"{info}/entry_points.txt", entry_points.encode()),
         (f"{info}/top_level.txt", b"autoencoder_np\n"),
     ]
     record = io.StringIO()

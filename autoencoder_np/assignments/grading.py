@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import diagnosis  # noqa: F401  (loaded before any student code runs, as every module the verdict uses)
+from ..gradcheck import diagnosis  # noqa: F401  (loaded before any student code runs, as all the verdict uses)
 from . import config as config_file
 from .catalogue import part_of
 from .checks import CHECKS
@@ -152,8 +152,8 @@ def _read(scratch: Path, count: int, returncode: int | None) -> Outcome:
             with errors_file.open("rb") as stderr:
                 stderr.seek(max(0, errors_file.stat().st_size - 2000))
                 last = (stderr.read().decode("utf-8", "replace").strip().splitlines() or [""])[-1]
-        why = last or f"no readable results ({type(err).__name__})"
-        return Outcome("crashed", f"the check crashed (exit status {returncode}): {why}")
+        why = f": {last}" if last else f" before it wrote readable results ({type(err).__name__})"
+        return Outcome("crashed", f"the check crashed (exit status {returncode}){why}")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

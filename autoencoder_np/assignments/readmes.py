@@ -15,7 +15,8 @@ GRADE_PY = '''\
 The teacher's grade runs these and hidden ones (other shapes, other seeds, a non-square W, float32); a
 share of a function's points is earned when both pass. See README.md.
 
-The package's ``__init__.py`` is not run, so a file that does not import stops only the checks that need it.
+The packages' ``__init__.py`` files are not run, so a file that does not import stops only the checks that
+need it (the gradient checker's ``__init__`` imports the layers; its diagnosis needs none of them).
 """
 
 import importlib
@@ -27,9 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 
 if __name__ == "__main__":
-    package = importlib.machinery.ModuleSpec("autoencoder_np", None, is_package=True)
-    package.submodule_search_locations = [str(ROOT / "autoencoder_np")]
-    sys.modules["autoencoder_np"] = importlib.util.module_from_spec(package)
+    for name in ("autoencoder_np", "autoencoder_np.gradcheck"):
+        package = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        package.submodule_search_locations = [str(ROOT.joinpath(*name.split(".")))]
+        sys.modules[name] = importlib.util.module_from_spec(package)
     sys.exit(importlib.import_module("autoencoder_np.assignments.cli").grade_here(ROOT, sys.argv[1:]))
 '''
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .. import finite_differences as fd
+from ..gradcheck import finite_differences as fd
 from .checks import adam as adam_check
 from .checks.activations import ACTIVATIONS
 from .checks.autoencoder import SCALES

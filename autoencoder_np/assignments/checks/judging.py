@@ -131,8 +131,8 @@ def compare_gradients(
     hint when only b fails). ``dtype``: the dtype the gradients must have (a float32 layer), or "".
     """
     # Imported here, not at the top: this module is imported in the student's process too, where the
-    # library's checker modules (which import the layers) must not be.
-    from ...diagnosis import Context, diagnose
+    # checker package (whose __init__ imports the layers: the student's files) must not be.
+    from ...gradcheck.diagnosis import Context, diagnose
 
     failures: dict[str, Failure | None] = {}
     rows: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
