@@ -103,7 +103,7 @@ def test_the_readmes_commands_make_a_handout_and_a_teacher_folder_and_grade(tmp_
     shutil.copytree(tmp_path / "hw1", tmp_path / student)
     graded = run(*argvs[1], cwd=tmp_path)
     assert graded.returncode == 0, graded.stderr
-    assert graded.stdout.startswith("Backprop by hand: submissions/alice (autoencoder_np ")
+    assert graded.stdout.startswith("Backprop by hand: alice (autoencoder_np ")
     assert "total 0 / 7\n" in graded.stdout
     scores = json.loads((tmp_path / argvs[1][argvs[1].index("--json") + 1]).read_text())
     assert (scores["schema"], scores["total"], scores["max_total"]) == ("autoencoder_np.assignment/2", 0, 7)

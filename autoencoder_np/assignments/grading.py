@@ -28,6 +28,7 @@ import tempfile
 import time
 import zipfile
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,7 @@ from .submission import Found, as_directory, locate
 
 WORKER = Path(__file__).with_name("worker.py")
 MAX_OUTPUT_BYTES = 256_000_000  # what a student's process may hand back
-#: Environment of a student's process: one BLAS thread (jobs run side by side), no bytecode written.
+#: Environment of a student's process: one BLAS thread each, since several run side by side.
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -203,21 +204,20 @@ def _ranked(found: list[tuple[Case, Failure]]) -> tuple[Case, Failure]:
     return min(found, key=lambda cf: (cf[0].kind != PUBLIC, not cf[1].hints))
 
 
-def failed(function: str, points: Assigned, status: str, detail: str) -> Score:
+def failed(function: str, assigned: Assigned, status: str, detail: str) -> Score:
     """A function that earns nothing as a whole: not submitted, not implemented, stopped, crashed."""
-    split = points.split()
+    split = assigned.split()
     criteria = [Criterion(name, 0.0, split[name], "public") for name in CHECKS[function].criteria]
-    return Score(part_of(function), function, 0.0, points.points, status, detail, criteria)
+    return Score(part_of(function), function, 0.0, assigned.points, status, detail, criteria)
 
 
-def judge(function: str, cases: list[Case], expected: list[Arrays], outcome: Outcome, points: Assigned) -> Score:
+def judge(function: str, cases: list[Case], expected: list[Arrays], outcome: Outcome, assigned: Assigned) -> Score:
     """The score of one function from what the student's process handed back (see ``checks.protocol``)."""
     if outcome.status != "ran":
-        return failed(
-            function, points, "not implemented" if outcome.status == "not implemented" else "wrong", outcome.message
-        )
-    check, split = CHECKS[function], points.split()
-    base = Score(part_of(function), function, 0.0, points.points, "wrong")
+        status = "not implemented" if outcome.status == "not implemented" else "wrong"
+        return failed(function, assigned, status, outcome.message)
+    check, split = CHECKS[function], assigned.split()
+    base = Score(part_of(function), function, 0.0, assigned.points, "wrong")
     found: dict[str, list[tuple[Case, Failure]]] = {name: [] for name in check.criteria}
     for case, wanted, error, outputs in zip(cases, expected, outcome.errors, outcome.outputs, strict=True):
         if error:
@@ -249,13 +249,16 @@ def judge(function: str, cases: list[Case], expected: list[Arrays], outcome: Out
 # Grading ----------------------------------------------------------------------------------------------------
 
 
-def parallel(functions: list[str], score: Any, jobs: int | None) -> list[Score]:
+def parallel(functions: list[str], score: Callable[[str], Score], jobs: int | None) -> list[Score]:
+    """``score`` of each function, ``jobs`` at once (default min(4, CPUs)): each waits on a student's process."""
     jobs = min(4, os.cpu_count() or 1) if jobs is None else max(1, int(jobs))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(score, functions))
 
 
-def timed(score: Any) -> Any:
+def timed(score: Callable[[str], Score]) -> Callable[[str], Score]:
+    """``score`` that also records how long it took (``Score.seconds``)."""
+
     def run(function: str) -> Score:
         start = time.perf_counter()
         result = score(function)
@@ -294,7 +297,8 @@ def grade(submission: Path, teacher: Path, *, timeout: float | None = None, jobs
             return result
 
         scores = parallel(list(settings.functions), timed(score), jobs)
-    return Grades(settings.title, str(submission), __version__, "public and hidden", scores)
+    # The submission's name, not its path: the feedback goes to the student, the teacher's folders stay private.
+    return Grades(settings.title, Path(submission).name, __version__, "public and hidden", scores)
 
 
 def _lay_over(root: Path, located: dict[str, Found | None], settings: Config) -> list[dict[str, Any]]:
