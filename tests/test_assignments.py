@@ -60,11 +60,16 @@ def submission(teacher: Path, target: Path, edits: dict[str, str] | None = None)
 
 
 BIAS_WITHOUT_SUM = """
-x = self.cache["x"]
-self.grads["W"] = x.T @ grad_y
-self.grads["b"] = grad_y[0]
-return grad_y @ self.params["W"].T
+grad_x = grad_y @ W.T
+grad_W = x.T @ grad_y
+grad_b = grad_y[0]
+return grad_x, grad_W, grad_b
 """
+
+
+def home(teacher: Path, function: str) -> str:
+    """The file that holds ``function``, relative to a handout (from the teacher's config)."""
+    return load(teacher / "grading.json").functions[function].file
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +138,9 @@ def test_the_handout_carries_no_working_copy_and_no_hidden_seed(dense_hw: tuple[
         code = "\n".join(line for line in body if not line.strip().startswith("#"))
         for file in handout.rglob("*.py"):
             assert code not in file.read_text(), (function, file)
+    for function, twin in package_regions(solutions, "FAST").items():  # the fast twins of what is asked go too
+        text = (handout / twin.path).read_text()
+        assert (f"{function}: not in this handout" in text) == function.startswith("dense."), function
     secret = load(teacher / "grading.json")
     assert secret.hidden_seeds
     assert not load(handout / "assignment.json").hidden_seeds
@@ -155,9 +163,9 @@ def test_the_solutions_grade_full_marks_every_function(tmp_path: Path) -> None:
 def test_a_student_self_checks_with_the_public_checks_only(dense_hw: tuple[Path, Path], tmp_path: Path) -> None:
     handout, teacher = dense_hw
     shutil.copytree(handout, tmp_path / "hw")
+    dense = home(teacher, "dense.backward")
     shutil.copyfile(
-        submission(teacher, tmp_path / "sub", {"dense.backward": BIAS_WITHOUT_SUM}) / "autoencoder_np/layers.py",
-        tmp_path / "hw/autoencoder_np/layers.py",
+        submission(teacher, tmp_path / "sub", {"dense.backward": BIAS_WITHOUT_SUM}) / dense, tmp_path / "hw" / dense
     )
     result = run(sys.executable, "grade.py", "--json", "s.json", cwd=tmp_path / "hw")
     assert result.returncode == 0, result.stderr  # a low score is not an error
@@ -169,11 +177,11 @@ def test_a_student_self_checks_with_the_public_checks_only(dense_hw: tuple[Path,
     data = json.loads((tmp_path / "hw" / "s.json").read_text())
     assert data["checks"] == "public"
     assert {c["failed_on"] for s in data["scores"] for c in s["criteria"]} <= {"", "public"}
-    layers = tmp_path / "hw/autoencoder_np/layers.py"
-    layers.write_text(layers.read_text() + "\ndef broken(:\n")
+    broken_file = tmp_path / "hw" / dense
+    broken_file.write_text(broken_file.read_text() + "\ndef broken(:\n")
     broken = run(sys.executable, "grade.py", cwd=tmp_path / "hw")  # the self-check survives the student's file
     assert broken.returncode == 0, broken.stderr
-    assert "autoencoder_np/layers.py does not import: SyntaxError: invalid syntax" in broken.stdout
+    assert f"{dense} does not import: SyntaxError: invalid syntax" in broken.stdout
     bad = run(sys.executable, "grade.py", "--timeout", "-1", cwd=tmp_path / "hw")
     assert (bad.returncode, bad.stderr) == (2, "grade.py: error: timeout must be > 0, got -1.0\n")
 
@@ -181,12 +189,13 @@ def test_a_student_self_checks_with_the_public_checks_only(dense_hw: tuple[Path,
 def test_editing_the_handouts_config_or_adding_files_changes_no_score(
     dense_hw: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    """The teacher grades the submitted layers.py alone, then the same inside a handout the student tampered with."""
+    """The teacher grades the submitted file alone, then the same inside a handout the student tampered with."""
     handout, teacher = dense_hw
     honest = submission(teacher, tmp_path / "honest", {"dense.backward": BIAS_WITHOUT_SUM})
     tampered = tmp_path / "tampered"
     shutil.copytree(handout, tampered)
-    shutil.copyfile(honest / "autoencoder_np/layers.py", tampered / "autoencoder_np/layers.py")
+    dense = home(teacher, "dense.backward")
+    shutil.copyfile(honest / dense, tampered / dense)
     config = json.loads((tampered / "assignment.json").read_text())
     config["functions"] = {f: {"points": 100} for f in config["functions"]}
     config["seeds"] = {"public": 1, "hidden": []}
@@ -213,7 +222,7 @@ def test_editing_the_handouts_config_or_adding_files_changes_no_score(
     assert [(s.function, s.points, s.status) for s in second.scores] == [
         (s.function, s.points, s.status) for s in first.scores
     ]
-    assert second["dense.backward"].file == "autoencoder_np/layers.py"
+    assert second["dense.backward"].file == dense
 
 
 def test_code_that_patches_the_checks_or_writes_results_gains_nothing(
@@ -248,8 +257,8 @@ subprocess.Popen([sys.executable, "-c", "import json, time; time.sleep(1.5); "
     start_new_session=False)
 """
     package = submission(teacher, tmp_path / "cheat", {"dense.backward": BIAS_WITHOUT_SUM})
-    layers = package / "autoencoder_np" / "layers.py"
-    layers.write_text(layers.read_text() + cheat)
+    graded = package / home(teacher, "dense.backward")
+    graded.write_text(graded.read_text() + cheat)
     result = run(
         sys.executable,
         "-m",
@@ -284,20 +293,15 @@ def test_hidden_checks_catch_a_submission_that_hard_codes_the_public_answers(
 import numpy as np
 
 answers = {table!r}
-x = self.cache["x"]
 known = answers.get(np.asarray(x, dtype=np.float64).tobytes().hex())
 if known is None:
-    self.grads["W"] = np.zeros_like(self.params["W"])
-    self.grads["b"] = np.zeros_like(self.params["b"])
-    return np.zeros_like(x)
-self.grads["W"] = np.array(known["W"])
-self.grads["b"] = np.array(known["b"])
-return np.array(known["x"])
+    return np.zeros_like(x), np.zeros_like(W), np.zeros(W.shape[1])
+return np.array(known["x"]), np.array(known["W"]), np.array(known["b"])
 """
     hw = tmp_path / "hw"
     shutil.copytree(handout, hw)
-    copied = submission(teacher, tmp_path / "sub", {"dense.backward": body}) / "autoencoder_np" / "layers.py"
-    shutil.copyfile(copied, hw / "autoencoder_np" / "layers.py")
+    dense = home(teacher, "dense.backward")
+    shutil.copyfile(submission(teacher, tmp_path / "sub", {"dense.backward": body}) / dense, hw / dense)
     assert self_check(hw)["dense.backward"].status == "correct"  # the public checks are fooled
     graded = grade(hw, teacher)["dense.backward"]
     assert (graded.status, graded.points) == ("wrong", 0.0)
@@ -327,7 +331,7 @@ def test_partial_credit_for_a_bias_only_bug_is_the_share_stated(dense_hw: tuple[
     )
     assert result.returncode == 0, result.stderr
     feedback = (tmp_path / "fb.txt").read_text()
-    assert "dense.backward (autoencoder_np/layers.py): 1.5 / 3, partly correct\n" in feedback
+    assert f"dense.backward ({home(teacher, 'dense.backward')}): 1.5 / 3, partly correct\n" in feedback
     assert "  ✓ dL/dW: 0.75 / 0.75\n  ✗ dL/db: 0 / 1.5\n" in feedback
     assert "the sum over the batch axis is missing? [bias_sum]" in feedback
 
@@ -336,27 +340,29 @@ def test_an_error_in_a_students_function_points_at_the_students_line(
     dense_hw: tuple[Path, Path], tmp_path: Path
 ) -> None:
     _, teacher = dense_hw
-    body = 'x = self.cache["x"]\nself.grads["W"] = x.T @ grad_y[:, :1]\nreturn grad_y @ self.params["W"].T\n'
+    body = "grad_x = grad_y @ W.T[:1]\nreturn grad_x, x.T @ grad_y, grad_y.sum(axis=0)\n"  # shapes that never fit
     package = submission(teacher, tmp_path / "sub", {"dense.backward": body})
-    lines = (package / "autoencoder_np/layers.py").read_text().splitlines()
-    line = next(i for i, text in enumerate(lines, 1) if "grad_y[:, :1]" in text)
+    dense = home(teacher, "dense.backward")
+    line = next(i for i, text in enumerate((package / dense).read_text().splitlines(), 1) if "W.T[:1]" in text)
     score = grade(package, teacher)["dense.backward"]
     assert score.status == "wrong"
-    failures = {c.detail for c in score.criteria}
-    assert any(d.endswith(f"(at autoencoder_np/layers.py:{line}, in backward)") for d in failures), failures
+    qualname = load(teacher / "grading.json").functions["dense.backward"].qualname
+    assert score.criteria[2].detail.startswith("ValueError: matmul: ")
+    assert score.criteria[2].detail.endswith(f"(at {dense}:{line}, in {qualname})")
 
 
 def test_a_single_file_upload_grades_its_functions_and_the_rest_is_not_submitted(tmp_path: Path) -> None:
     _, teacher = workspace.create(tmp_path / "hw", ["dense", "activations"])
     (tmp_path / "upload").mkdir()
-    shutil.copyfile(teacher / "solutions/autoencoder_np/activations.py", tmp_path / "upload/activations.py")
+    activations = Path(home(teacher, "relu.backward"))
+    shutil.copyfile(teacher / "solutions" / activations, tmp_path / "upload" / activations.name)
     grades = grade(tmp_path / "upload", teacher, jobs=2)
     assert [(s.function, s.status, s.file) for s in grades.scores] == [
         ("dense.forward", "not submitted", ""),
         ("dense.backward", "not submitted", ""),
-        *[(f"{name}.backward", "correct", "activations.py") for name in ("relu", "leaky_relu", "sigmoid", "tanh")],
+        *[(f"{name}.backward", "correct", activations.name) for name in ("relu", "leaky_relu", "sigmoid", "tanh")],
     ]
-    assert grades["dense.forward"].detail == "the submission has no layers.py"
+    assert grades["dense.forward"].detail == f"the submission has no {Path(home(teacher, 'dense.forward')).name}"
 
 
 def test_create_refuses_non_empty_folders_unless_forced(tmp_path: Path) -> None:
@@ -370,8 +376,8 @@ def test_create_refuses_non_empty_folders_unless_forced(tmp_path: Path) -> None:
     _, teacher = workspace.create(target, ["adam"], force=True, title="Adam by hand")
     assert (target / "notes.txt").read_text() == "mine"  # --force leaves other files alone
     assert not (target / "autoencoder_np" / "stale.py").exists()  # and replaces what create wrote
-    assert 'raise NotImplementedError("adam.step: ' in (target / "autoencoder_np" / "optimizers.py").read_text()
-    assert 'raise NotImplementedError("dense.' not in (target / "autoencoder_np" / "layers.py").read_text()
+    assert 'raise NotImplementedError("adam.step: ' in (target / home(teacher, "adam.step")).read_text()
+    assert not [f for f in (target / "autoencoder_np").rglob("*.py") if 'NotImplementedError("dense.' in f.read_text()]
     assert teacher == tmp_path / "hw-teacher"
     assert list(load(teacher / "grading.json").functions) == ["adam.step"]
     region = package_regions(workspace.PACKAGE)["adam.step"]

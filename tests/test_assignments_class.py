@@ -16,7 +16,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from test_assignments import BIAS_WITHOUT_SUM, run, submission
+from test_assignments import BIAS_WITHOUT_SUM, home, run, submission
+from test_assignments_markers import ADAM_WITHOUT_BIAS_CORRECTION
 
 from autoencoder_np import __version__
 from autoencoder_np.assignments import workspace
@@ -32,41 +33,27 @@ def dense_adam(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return teacher
 
 
-ADAM_WITHOUT_BIAS_CORRECTION = """
-m, v = state["m"], state["v"]
-if self.weight_decay and not self.decoupled:
-    g = g + self.weight_decay * p
-m *= self.beta1
-m += (1.0 - self.beta1) * g
-v *= self.beta2
-v += (1.0 - self.beta2) * g * g
-if self.weight_decay and self.decoupled:
-    p *= 1.0 - self.lr * self.weight_decay
-p -= self.lr * m / (np.sqrt(v) + self.eps)
-"""
-
-
 def generate(teacher: Path, folder: Path) -> None:
     """Eight students: full marks, nothing, three planted bugs (one as a .zip), a file that does not parse,
     a crash and an endless loop, and a single-file upload."""
     submission(teacher, folder / "full")
     (folder / "empty").mkdir()
-    submission(teacher, folder / "forward_without_bias", {"dense.forward": "return x @ W"})
+    submission(teacher, folder / "forward_without_bias", {"dense.forward": "return x @ W, cache"})
     zipped = submission(teacher, folder / "zipped", {"dense.backward": BIAS_WITHOUT_SUM})
     with zipfile.ZipFile(folder / "bias_without_sum.zip", "w") as archive:
         for file in sorted(zipped.rglob("*.py")):
             archive.write(file, file.relative_to(zipped).as_posix())
     shutil.rmtree(zipped)
     submission(teacher, folder / "adam_without_bias_correction", {"adam.step": ADAM_WITHOUT_BIAS_CORRECTION})
-    broken = submission(teacher, folder / "syntax_error", {"dense.forward": "return (x @ W"})
-    assert (broken / "autoencoder_np" / "layers.py").is_file()
+    submission(teacher, folder / "syntax_error", {"dense.forward": "return (x @ W"})
     submission(
         teacher,
         folder / "crash_and_endless_loop",
         {"dense.forward": "import os\n\nos._exit(3)", "adam.step": "while True:\n    pass"},
     )
     (folder / "single_file").mkdir()
-    shutil.copyfile(teacher / "solutions/autoencoder_np/optimizers.py", folder / "single_file/optimizers.py")
+    adam = Path(home(teacher, "adam.step"))
+    shutil.copyfile(teacher / "solutions" / adam, folder / "single_file" / adam.name)
 
 
 EXPECTED = """\
@@ -97,15 +84,16 @@ def test_grade_all_writes_the_expected_gradebook_and_feedback_and_exits_0(dense_
         "student.txt",
         "student.json",
     }
+    dense, adam = home(dense_adam, "dense.forward"), home(dense_adam, "adam.step")
     loop = (tmp_path / "feedback" / "crash_and_endless_loop.txt").read_text()
-    assert "dense.forward (autoencoder_np/layers.py): 0 / 1, wrong\n    the check crashed (exit status 3)" in loop
-    assert "adam.step (autoencoder_np/optimizers.py): 0 / 3, wrong\n    stopped after 4 s (an endless loop?)" in loop
+    assert f"dense.forward ({dense}): 0 / 1, wrong\n    the check crashed (exit status 3)" in loop
+    assert f"adam.step ({adam}): 0 / 3, wrong\n    stopped after 4 s (an endless loop?)" in loop
     syntax = (tmp_path / "feedback" / "syntax_error.txt").read_text()
-    assert "layers.py does not import: SyntaxError: '(' was never closed (at autoencoder_np/layers.py, line" in syntax
+    assert f"{dense} does not import: SyntaxError: '(' was never closed (at {dense}, line" in syntax
     bias = (tmp_path / "feedback" / "bias_without_sum.txt").read_text()
     assert "  ✗ dL/db: 0 / 1\n" in bias
     assert "[bias_sum]" in bias
-    assert "the submission has no layers.py" in (tmp_path / "feedback" / "single_file.txt").read_text()
+    assert f"the submission has no {Path(dense).name}" in (tmp_path / "feedback" / "single_file.txt").read_text()
     for name, code in (("forward_without_bias", "[bias]"), ("adam_without_bias_correction", "[bias_correction]")):
         assert code in (tmp_path / "feedback" / f"{name}.txt").read_text(), name
     book = json.loads((tmp_path / "gradebook.json").read_text())
@@ -202,7 +190,7 @@ def test_the_gradescope_autograder_runs_as_gradescope_runs_it(dense_adam: Path, 
     (root / "run_autograder").chmod(0o755)
     # The student uploads their package folder: dense.backward without the bias sum, dense.forward in float64
     # whatever the layer's dtype (which only the hidden float32 check sees).
-    forward = "return x.astype(np.float64) @ W.astype(np.float64) + self.params['b']"
+    forward = "return x.astype(np.float64) @ W.astype(np.float64) + b, cache"
     package = submission(
         dense_adam, tmp_path / "upload", {"dense.backward": BIAS_WITHOUT_SUM, "dense.forward": forward}
     )

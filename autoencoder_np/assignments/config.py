@@ -13,9 +13,9 @@ and drives the students' self-check; editing it changes nothing the teacher's gr
       "seeds": {"public": 1234, "hidden": [5678, 9012]},
       "functions": {
         "dense.backward": {"points": 3, "shares": {"dL/dW": 1, "dL/db": 1, "dL/dx": 1},
-                           "where": ["autoencoder_np/layers.py", "Dense.backward"]},
+                           "where": ["autoencoder_np/textbook/dense.py", "dense_backward"]},
         "adam.step": {"points": 3, "shares": {"no decay": 1, "L2 decay": 1, "decoupled decay": 1},
-                      "where": ["autoencoder_np/optimizers.py", "Adam._update"]}
+                      "where": ["autoencoder_np/textbook/optimizers.py", "adam_step"]}
       }
     }
 
@@ -48,8 +48,8 @@ class Assigned:
 
     points: float
     shares: dict[str, float]
-    file: str = ""  # e.g. "autoencoder_np/layers.py", relative to the handout
-    qualname: str = ""  # e.g. "Dense.backward"
+    file: str = ""  # e.g. "autoencoder_np/textbook/dense.py", relative to the handout
+    qualname: str = ""  # e.g. "dense_backward"
 
     def split(self) -> dict[str, float]:
         """The points of each criterion: points × share / Σ shares."""
@@ -142,7 +142,9 @@ def _assigned(function: str, entry: Any, where: str) -> Assigned:
         raise ValueError(f"{where}.shares must give a share to each of {', '.join(criteria)}, got {shares!r}")
     place = entry.get("where")
     if not (isinstance(place, list) and len(place) == 2 and all(isinstance(p, str) and p for p in place)):
-        raise ValueError(f'{where}.where must be [file, function], e.g. ["autoencoder_np/layers.py", "Dense.forward"]')
+        raise ValueError(
+            f'{where}.where must be [file, function], e.g. ["autoencoder_np/textbook/dense.py", "dense_forward"]'
+        )
     if place[0].startswith("/") or ".." in place[0].split("/"):
         raise ValueError(f"{where}.where: {place[0]!r} is not a path inside the package")
     return Assigned(

@@ -135,7 +135,7 @@ The handout for the students is `{handout}`.
 ## Grading
 
 ```bash
-# one student (a folder, a .zip, or a single file such as layers.py); exit status 0 whatever the score
+# one student (a folder, a .zip, or a single file such as dense.py); exit status 0 whatever the score
 python -m autoencoder_np assignment grade SUBMISSION --teacher {q(str(folder))} --json scores.json
 
 # a class: SUBMISSIONS holds one folder or .zip per student

@@ -1,10 +1,10 @@
 """A submission as students make it: a whole workspace, the package folder, a few files, or a .zip of any.
 
-Only the files that hold the assigned functions are taken (which files: the solution regions of the
-teacher's copy, ``markers.package_regions``). Each is found by the longest tail of its path the submission
-has: ``autoencoder_np/layers.py``, else ``layers.py`` anywhere (the shallowest wins). A function whose
-file is absent is "not submitted". Symbolic links, hidden files and anything else are ignored: nothing a
-student adds changes what runs.
+Only the files that hold the assigned functions are taken (which files: the teacher's config, written from
+``markers.package_regions`` when the handout was made). Each is found by the longest tail of its path the
+submission has: ``autoencoder_np/textbook/dense.py``, else ``textbook/dense.py``, else ``dense.py``
+anywhere (the shallowest wins). A function whose file is absent is "not submitted". Symbolic links, hidden
+files and anything else are ignored: nothing a student adds changes what runs.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def regular_files(root: Path) -> list[PurePosixPath]:
 
 
 def locate(root: Path, needed: list[str]) -> dict[str, Found | None]:
-    """Each needed path ("autoencoder_np/layers.py") -> the submission's file for it, or None."""
+    """Each needed path ("autoencoder_np/textbook/dense.py") -> the submission's file for it, or None."""
     files = regular_files(root) if root.is_dir() else []
     located: dict[str, Found | None] = {}
     for path in needed:

@@ -134,6 +134,10 @@ def compute(check: Any, cases: list[Any], files: Files, package: Path) -> tuple[
             path = files.name(str(package / (err.module.replace(".", "/") + ".py")))
             report.update(status="does not import", message=f"{path} does not import: {files.describe(err.__cause__)}")
             break
+        except SyntaxError as err:  # a file imported on first use (the textbook kernels are) that does not parse
+            path = files.name(err.filename or "a file")
+            report.update(status="does not import", message=f"{path} does not import: {files.describe(err)}")
+            break
         except Exception as err:  # the student's code may raise anything: it is this case's failure
             error = files.describe(err)
         outputs.append({key: value for key, value in arrays.items() if value is not None})

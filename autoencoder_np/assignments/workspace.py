@@ -2,9 +2,10 @@
 
 The handout (give it to the students)::
 
-    autoencoder_np/     the package; each assigned function raises NotImplementedError("<id>: <hint>").
-                        No working copy of an assigned function: its region is stripped (and the fast
-                        twins with it), and the grader's reference (assignments/reference.py) is left out.
+    autoencoder_np/     the package; each assigned function raises NotImplementedError("<id>: <hint>"),
+                        and the textbook kernels are the default (the student's functions are what trains).
+                        No working copy of an assigned function: its region is stripped (and its fast twin
+                        with it), and the grader's reference (assignments/reference.py) is left out.
     lessons/            every lesson script of the source tree, and its README
     grade.py            the self-check: the public checks only
     public_checks.npz   the public cases and what they should give (numbers, no code)
@@ -16,7 +17,7 @@ The teacher folder (keep it; never hand it out)::
 
     grading.json        points, shares, the public and the hidden seeds, the time limit: what `grade` reads
     starter/            the handout's package as handed out: the clean copy submissions are laid over
-    solutions/          the package with every solution, and the lessons: grades full marks
+    solutions/          the package with every solution (textbook kernels by default), and the lessons
     README.md           the teacher's commands: one student, a class, Gradescope
 """
 
@@ -52,18 +53,20 @@ ignore = ["RUF001", "RUF002", "RUF003"]  # the docs use math symbols (×, →, �
 """
 
 
-def _copy_package(source: Path, target: Path, strip_ids: frozenset[str] | None) -> None:
-    """Copy the package; with ``strip_ids`` (the handout's copy), strip those regions and leave out TEACHER_ONLY."""
+def _copy_package(source: Path, target: Path, strip_ids: frozenset[str], *, handout: bool) -> None:
+    """Copy the package through ``markers.strip``: the regions ``strip_ids`` (and their fast twins) go, and
+    the copy runs the textbook kernels (also the solutions' copy, with no ids). A ``handout`` copy also leaves
+    out TEACHER_ONLY."""
     for file in sorted(source.rglob("*")):
         relative = file.relative_to(source)
         if "__pycache__" in relative.parts or file.is_dir() or file.suffix == ".pyc":
             continue
-        if strip_ids is not None and relative.as_posix() in TEACHER_ONLY:
+        if handout and relative.as_posix() in TEACHER_ONLY:
             continue
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
-        text = file.read_text(encoding="utf-8") if file.suffix == ".py" else ""
-        if strip_ids and "BEGIN" in text:  # a file without markers is copied as it is (tokenizing is slow)
+        if file.suffix == ".py":
+            text = file.read_text(encoding="utf-8")
             destination.write_text(strip(text, strip_ids, relative.as_posix()), encoding="utf-8")
         else:
             shutil.copyfile(file, destination)
@@ -148,9 +151,9 @@ def create(
     seeds = [secrets.randbelow(2**32) for _ in range(3)]  # the public one, then two hidden ones
     config = Config.default(parts, title or f"autoencoder_np: {', '.join(parts)}", seeds, __version__, regions)
     folder = TeacherFolder(teacher)
-    _copy_package(source, folder.solutions / "autoencoder_np", None)
+    _copy_package(source, folder.solutions / "autoencoder_np", frozenset(), handout=False)
     _copy_lessons(source.parent / "lessons", folder.solutions / "lessons")
-    _copy_package(source, folder.starter / "autoencoder_np", frozenset(functions))
+    _copy_package(source, folder.starter / "autoencoder_np", frozenset(functions), handout=True)
     config.save(folder.config)
     (teacher / "README.md").write_text(readmes.teacher(config, handout, teacher), encoding="utf-8")
     shutil.copytree(folder.starter / "autoencoder_np", handout / "autoencoder_np")

@@ -36,10 +36,10 @@ MISTAKES = [
     (
         "no_state",
         "state",
-        "m and v start from zero at every step: update state['m'] and state['v'] in place (m *= β1; m += …); "
+        "m and v start from zero at every step: the new m is β1·m + (1 − β1)·g from the m passed in (likewise v), "
         "m = β1·m + … only rebinds a local name.",
     ),
-    ("frozen", "in_place", "p never changes: update it in place (p -= …); p = p − … only rebinds a local name."),
+    ("frozen", "in_place", "p never changes: return the updated p, p − lr·m̂ / (√v̂ + ε)."),
     ("sign", "sign", "p moves uphill: the step is subtracted, p ← p − lr·m̂ / (√v̂ + ε)."),
     (
         "no_weight_decay",
@@ -56,7 +56,10 @@ MISTAKES = [
 
 
 class Model:
-    """What an optimizer needs of a model, and nothing else: named parameters and their gradients."""
+    """What an optimizer needs of a model, and nothing else: named parameters and their gradients, and the
+    kernel set (the textbook's: the function the student writes)."""
+
+    kernels = "textbook"
 
     def __init__(self, params: Arrays) -> None:
         self.params = {name: value.copy() for name, value in params.items()}

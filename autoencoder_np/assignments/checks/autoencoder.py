@@ -135,7 +135,7 @@ def _model(inputs: Arrays) -> tuple[Any, list[Any], Any]:
     first = [dropout] if dropout else []
     encoder = model.Sequential([*first, scales[0], Sin(), Spread(inputs["encoder.index"])])
     decoder = model.Sequential([scales[1], Sin(), Spread(inputs["decoder.index"])])
-    return model.Autoencoder(encoder, decoder), scales, dropout
+    return model.Autoencoder(encoder, decoder, kernels="textbook"), scales, dropout
 
 
 def _gradients(scales: list[Any]) -> dict[str, Any]:

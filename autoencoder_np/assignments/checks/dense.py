@@ -39,9 +39,11 @@ def _draw(rng: np.random.Generator, batch: int, n_in: int, n_out: int, dtype: ty
 
 
 def _layer(Dense: type, inputs: Arrays) -> Any:
-    """A Dense of the student's class with the case's W and b (written in place: views stay views)."""
+    """A Dense of the student's package running the textbook kernels (the functions the student writes),
+    with the case's W and b (written in place: views stay views)."""
     W, b = inputs["W"], inputs["b"]
     layer = Dense(W.shape[0], W.shape[1], rng=0, dtype=W.dtype)
+    layer.kernels = "textbook"
     layer.params["W"][...] = W
     layer.params["b"][...] = b
     return layer
@@ -99,11 +101,11 @@ def _backward_cases(rng: np.random.Generator, kind: str) -> list[Case]:
 
 def _backward(inputs: Arrays) -> dict[str, Any]:
     class GradedDense(student("layers").Dense):  # type: ignore[misc]
-        """The student's backward after a forward that only caches x, as Dense.forward does before its
-        equation: the backward is graded whatever the forward does."""
+        """The student's backward after a forward that only fills the cache as dense_forward documents it
+        (x and W): the backward is graded whatever the student's forward does."""
 
         def forward(self, x: np.ndarray) -> np.ndarray:
-            self.cache["x"] = x
+            self.cache = {"x": x, "W": self.params["W"]}
             return np.zeros((x.shape[0], self.params["W"].shape[1]), dtype=x.dtype)
 
     layer = _layer(GradedDense, inputs)
@@ -111,10 +113,10 @@ def _backward(inputs: Arrays) -> dict[str, Any]:
     for grad in layer.grads.values():
         grad[...] = np.nan  # a gradient backward never writes stays NaN
     grad_y = inputs["G"].copy()
-    grad_x = attempt(lambda: snapshot(layer.backward(grad_y)))  # an error in dL/dx costs dL/dx only
+    grad_x = attempt(lambda: snapshot(layer.backward(grad_y)))
+    if isinstance(grad_x, Exception):  # no gradient came back: each criterion shows the error and its line
+        return {"W": grad_x, "b": grad_x, "x": grad_x, "grad_y after": grad_y}
     out = {"W": snapshot(layer.grads["W"]), "b": snapshot(layer.grads["b"]), "x": grad_x, "grad_y after": grad_y}
-    if isinstance(grad_x, Exception):
-        return out
     layer.backward(inputs["G"].copy())
     return {**out, "W again": snapshot(layer.grads["W"]), "b again": snapshot(layer.grads["b"])}
 

@@ -101,10 +101,10 @@ def snapshot(value: Any) -> Any:
 def attempt(call: Callable[[], Any]) -> Any:
     """``call()``, or the exception it raised, as one output of a case: the outputs computed before it are
     still graded (the worker hands the exception's description back; ``judging.raised`` reads it).
-    NotImplementedError is not caught: it ends the check, "not implemented"."""
+    NotImplementedError and SyntaxError (a file that does not parse) are not caught: they end the check."""
     try:
         return call()
-    except NotImplementedError:
+    except (NotImplementedError, SyntaxError):
         raise
     except Exception as err:  # the student's code may raise anything
         return err
