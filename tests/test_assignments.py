@@ -32,6 +32,12 @@ def run(*argv: str, cwd: Path, timeout: float = 180) -> subprocess.CompletedProc
     )
 
 
+def grade_command(submission: Path, teacher: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """``python -m autoencoder_np assignment grade SUBMISSION --teacher TEACHER [options]``, as a teacher runs it."""
+    command = ["-m", "autoencoder_np", "assignment", "grade", str(submission), "--teacher", str(teacher)]
+    return run(sys.executable, *command, *options, cwd=ROOT)
+
+
 def mutate(package: Path, function: str, body: str) -> Path:
     """Replace the solution of ``function`` in the files under ``package`` by ``body``; returns the file."""
     for file in sorted(package.rglob("*.py")):
@@ -259,19 +265,7 @@ subprocess.Popen([sys.executable, "-c", "import json, time; time.sleep(1.5); "
     package = submission(teacher, tmp_path / "cheat", {"dense.backward": BIAS_WITHOUT_SUM})
     graded = package / home(teacher, "dense.backward")
     graded.write_text(graded.read_text() + cheat)
-    result = run(
-        sys.executable,
-        "-m",
-        "autoencoder_np",
-        "assignment",
-        "grade",
-        str(package),
-        "--teacher",
-        str(teacher),
-        "--json",
-        str(tmp_path / "scores.json"),
-        cwd=ROOT,
-    )
+    result = grade_command(package, teacher, "--json", str(tmp_path / "scores.json"))
     assert result.returncode == 0, result.stderr
     time.sleep(2.5)  # longer than the left-behind writer would wait
     scores = json.loads((tmp_path / "scores.json").read_text())
@@ -316,19 +310,7 @@ def test_partial_credit_for_a_bias_only_bug_is_the_share_stated(dense_hw: tuple[
     config["functions"]["dense.backward"]["shares"] = {"dL/dW": 1, "dL/db": 2, "dL/dx": 1}
     (teacher / "grading.json").write_text(json.dumps(config))
     package = submission(teacher, tmp_path / "sub", {"dense.backward": BIAS_WITHOUT_SUM})
-    result = run(
-        sys.executable,
-        "-m",
-        "autoencoder_np",
-        "assignment",
-        "grade",
-        str(package),
-        "--teacher",
-        str(teacher),
-        "--feedback",
-        str(tmp_path / "fb.txt"),
-        cwd=ROOT,
-    )
+    result = grade_command(package, teacher, "--feedback", str(tmp_path / "fb.txt"))
     assert result.returncode == 0, result.stderr
     feedback = (tmp_path / "fb.txt").read_text()
     assert f"dense.backward ({home(teacher, 'dense.backward')}): 1.5 / 3, partly correct\n" in feedback

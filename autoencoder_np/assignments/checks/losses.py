@@ -95,23 +95,15 @@ def _backward_verdict(spec: ElementwiseLoss, case: Case, expected: Arrays, outpu
 
 
 def _checks(name: str, spec: ElementwiseLoss) -> list[Check]:
-    cases = functools.partial(_cases, spec)
+    """``<name>.forward`` (ℓ against the equation) and ``<name>.backward`` (ℓ′ against finite differences)."""
     return [
-        Check(
-            f"{name}.forward",
-            CRITERIA,
-            cases,
-            functools.partial(_elementwise, spec),
-            functools.partial(_forward_verdict, spec),
-        ),
-        Check(
-            f"{name}.backward",
-            CRITERIA,
-            cases,
-            functools.partial(_derivative, spec),
-            functools.partial(_backward_verdict, spec),
-        ),
-    ]
+        Check(f"{name}.{kind}", CRITERIA, functools.partial(_cases, spec), functools.partial(compute, spec),
+              functools.partial(verdict, spec))
+        for kind, compute, verdict in (
+            ("forward", _elementwise, _forward_verdict),
+            ("backward", _derivative, _backward_verdict),
+        )
+    ]  # fmt: skip
 
 
 CHECKS = [check for name, spec in LOSSES.items() for check in _checks(name, spec)]
