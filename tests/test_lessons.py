@@ -365,16 +365,15 @@ def test_inside_a_notebook_options_come_from_the_environment(monkeypatch, tmp_pa
 
 def test_lessons_run_from_an_assignment_workspace_use_the_workspace_package(tmp_path: Path) -> None:
     """``lessons run`` and the "Next:" line start lessons so that the package beside the lessons is imported."""
-    workspace.create(tmp_path / "student", ["dense"])
-    workspace.create(tmp_path / "teacher", ["dense"], solutions=True)
+    _, teacher_folder = workspace.create(tmp_path / "student", ["dense"])
     run_two = ("-m", "autoencoder_np", "lessons", "run", "2", "--fast", "--out", "figures")
     student = _python(*run_two, cwd=tmp_path / "student")
     assert student.returncode == 1  # the student's dense.forward is not written yet: the workspace's copy ran
     assert "NotImplementedError: dense.forward" in student.stderr
-    teacher = _python(*run_two, cwd=tmp_path / "teacher")
+    teacher = _python(*run_two, cwd=teacher_folder / "solutions")
     assert teacher.returncode == 0, teacher.stderr
     assert "Next: python -m lessons.03_activations" in teacher.stdout
-    assert (tmp_path / "teacher" / "figures" / "dense_gradcheck.png").is_file()
+    assert (teacher_folder / "solutions" / "figures" / "dense_gradcheck.png").is_file()
     by_path = _python("lessons/02_dense_layer.py", "--fast", "--out", "figures", cwd=tmp_path / "student")
     assert by_path.returncode == 0, by_path.stderr  # the installed package, complete: the lesson passes, but says so
     note = next(line for line in by_path.stdout.splitlines() if line.startswith("note: "))
