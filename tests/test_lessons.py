@@ -49,17 +49,24 @@ def _python(*args: str, stdin: str | None = None, cwd: Path | None = None) -> su
 
 
 FastRun = Callable[[LessonInfo], tuple[subprocess.CompletedProcess[str], Path]]
+#: What a lesson may leave in the folder it runs in: hypothesis's cache (lesson 7's property tests).
+CACHES = {".hypothesis"}
 
 
 @pytest.fixture(scope="module")
 def fast_run(tmp_path_factory: pytest.TempPathFactory) -> FastRun:
-    """``fast_run(info)``: the lesson run once at --fast sizes (cached for the module) and its figure folder."""
+    """``fast_run(info)``: the lesson run once at --fast sizes (cached for the module) and its figure folder.
+
+    It runs in a folder of its own, which must hold nothing afterwards but :data:`CACHES`.
+    """
     runs: dict[str, tuple[subprocess.CompletedProcess[str], Path]] = {}
 
     def run(info: LessonInfo) -> tuple[subprocess.CompletedProcess[str], Path]:
         if info.name not in runs:
-            out = tmp_path_factory.mktemp(info.name)
-            runs[info.name] = (_python(str(LESSONS / f"{info.name}.py"), "--fast", "--out", str(out), cwd=out), out)
+            out, cwd = tmp_path_factory.mktemp(info.name), tmp_path_factory.mktemp(f"{info.name}_cwd")
+            result = _python(str(LESSONS / f"{info.name}.py"), "--fast", "--out", str(out), cwd=cwd)
+            assert {path.name for path in cwd.iterdir()} <= CACHES, f"{info.name} wrote into its current folder"
+            runs[info.name] = (result, out)
         return runs[info.name]
 
     return run
@@ -168,6 +175,12 @@ def test_lesson_1_gives_the_demo_s_numbers(fast_run: FastRun, tmp_path: Path, ca
         loss = re.search(rf"Epoch {re.escape(epoch)} - loss: (\d\.\d+)", demo)
         assert loss, demo
         assert f"Epoch {epoch} - loss: {loss[1]} - " in lesson
+
+
+def test_lesson_7_runs_its_property_tests_where_hypothesis_is_installed(fast_run: FastRun) -> None:
+    out = fast_run(find(7))[0].stdout
+    assert re.search(r"test_mine: hypothesis drew \d+ inputs, shapes \(3, 4\) to \(6, 4\); every check passed", out)
+    assert "[ok] hypothesis shrinks the sign slip to a small example: x of shape (3, 1)" in out
 
 
 @pytest.mark.parametrize(("stdin", "last_step", "why"), [(None, 1, "end of input"), ("\n\nq\n", 3, "q")])
