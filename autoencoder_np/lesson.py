@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import numpy as np
 
+from . import course
+
 if TYPE_CHECKING:  # the CLI imports this module to build its parser: no matplotlib at import time
     from matplotlib.figure import Figure
 
@@ -146,14 +148,8 @@ def find(key: int | str) -> LessonInfo:
 
 
 def lessons_dir() -> Path:
-    """The ``lessons/`` folder of the checkout: next to the package, else below the current directory."""
-    for candidate in (Path(__file__).resolve().parent.parent / "lessons", Path.cwd() / "lessons"):
-        if (candidate / "README.md").is_file():
-            return candidate
-    raise FileNotFoundError(
-        "lessons/ not found: the lessons are scripts in the repository, next to the package; "
-        "run this from a checkout of the repository"
-    )
+    """The ``lessons/`` folder: beside the package, else below the current directory, else installed in the package."""
+    return course.lessons_folder(here=Path.cwd())
 
 
 def add_options(parser: argparse.ArgumentParser, default_out: str, *, data: bool) -> None:
@@ -349,11 +345,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run = actions.add_parser("run", help="run one lesson: lessons run 3 [--step] [--fast] [--out DIR] [--data PATH]")
     run.add_argument("number", type=int, help="the lesson's number")
     add_options(run, "lesson_output/NN_topic/", data=True)
+    course.add_copy_parser(actions)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.action == "run":
         return _run_lesson(args)
+    if args.action == "copy":
+        return course.run_copy(args)
     width = max(len(info.name) for info in CURRICULUM) + len("lessons/.py")
     print(f"{'#':>2}  {'script':<{width}}  {'time':>6}  what you learn")
     for info in CURRICULUM:

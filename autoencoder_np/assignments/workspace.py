@@ -4,7 +4,7 @@ The workspace holds:
 
 - ``autoencoder_np/``: a copy of the package in which every function of the chosen parts raises
   ``NotImplementedError("<id>: <hint>")`` (with ``solutions=True``: the package unchanged);
-- ``lessons/``: every lesson script of the source tree (``lessons/*.py`` beside the package) and its
+- ``lessons/``: every lesson script (``lessons/*.py`` beside the package, or in it from a wheel) and its
   README. A lesson runs as soon as the functions it calls are implemented; before that it stops at the
   first missing one, whose error names it. In the solutions copy every lesson runs;
 - ``grade.py`` (the self-check), ``README.md`` (for students), ``TEACHER.md``, ``assignment.json``
@@ -17,6 +17,7 @@ import shlex
 import shutil
 from pathlib import Path
 
+from .. import course
 from .catalogue import PARTS
 from .config import FILENAME, Config
 from .markers import Region, package_regions, strip
@@ -66,6 +67,8 @@ def _copy_package(source: Path, target: Path, strip_ids: frozenset[str]) -> None
     for file in sorted(source.rglob("*")):
         relative = file.relative_to(source)
         if "__pycache__" in relative.parts or file.is_dir() or file.suffix == ".pyc":
+            continue
+        if relative.parts[0] == course.COURSE_DIR:  # the lessons a wheel installs: the workspace has lessons/
             continue
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
@@ -120,7 +123,7 @@ def create(
         shutil.rmtree(directory / owned, ignore_errors=True)
     directory.mkdir(parents=True, exist_ok=True)
     _copy_package(source, directory / "autoencoder_np", frozenset() if solutions else frozenset(functions))
-    lessons = _copy_lessons(source.parent / "lessons", directory / "lessons")
+    lessons = _copy_lessons(course.lessons_folder(source), directory / "lessons")
     located = {f: regions[f] for f in functions}
     (directory / "grade.py").write_text(GRADE_PY, encoding="utf-8")
     (directory / "README.md").write_text(student_readme(config, located, lessons, solutions), encoding="utf-8")
