@@ -19,6 +19,16 @@ from .training import EarlyStopping, History, TrainingDiverged
 
 __version__ = "0.2.0.dev0"  # semantic versioning; .devN between releases; CHANGELOG.md says what changed
 
+
+def __getattr__(name: str) -> object:
+    """``ae.testing`` loads on first use (never pytest or hypothesis at ``import autoencoder_np``)."""
+    if name == "testing":
+        import importlib
+
+        return importlib.import_module(".testing", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "SGD",
     "Adam",

@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "train the founding 10→5→10 autoencoder, check its gradients, plot the loss",
     ),
     "gradcheck": (
-        "autoencoder_np.gradcheck_cli",
+        "autoencoder_np.gradcheck.cli",
         "check backward passes against finite differences and explain failures",
     ),
     "lessons": ("autoencoder_np.lesson", "list the step-through lessons, or run one: lessons run 3 [--step] [--fast]"),

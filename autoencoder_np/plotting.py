@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
-    from .gradcheck_report import EpsSweep, GradCheckReport
+    from .gradcheck.report import EpsSweep, GradCheckReport
 
 #: Where the CS231n bands of relative error begin: good < 1e-7 ≤ fine with kinks < 1e-4 ≤ uncomfortable < 1e-2.
 _BANDS = {1e-7: "good below", 1e-4: "fine with kinks below", 1e-2: "probably wrong above"}

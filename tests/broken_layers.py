@@ -52,6 +52,27 @@ class MissingBiasSum(ae.Dense):
         return grad_x
 
 
+class MeanBias(ae.Dense):
+    """dL/db averaged over the batch instead of summed."""
+
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+        grad_x = super().backward(grad_y)
+        self.grads["b"] = grad_y.mean(axis=0)
+        return grad_x
+
+
+class SignOnX(ae.Dense):
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+        return -super().backward(grad_y)
+
+
+class DoubledW(ae.Dense):
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+        grad_x = super().backward(grad_y)
+        self.grads["W"] = 2.0 * self.cache["x"].T @ grad_y
+        return grad_x
+
+
 class NeverWritesGrads(ae.Dense):
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         return grad_y @ self.params["W"].T
@@ -67,6 +88,22 @@ class WritesZeros(ae.Dense):
 class DoubledTanh(ae.Tanh):
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         return 2.0 * super().backward(grad_y)
+
+
+class Square(ae.Layer):
+    """y = x², complex-safe (the correct twin of SquareWithoutTheTwo)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.cache = {"x": x}
+        return x * x
+
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+        return 2.0 * self.cache["x"] * grad_y
+
+
+class SquareWithoutTheTwo(Square):
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+        return self.cache["x"] * grad_y
 
 
 class HalvedMSE(ae.MSELoss):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from broken_layers import MissingBiasSum, NeverWritesGrads, SignError
+from broken_layers import MissingBiasSum, NeverWritesGrads, SignError, Square, SquareWithoutTheTwo
 from helpers import seeds, uniform
 from hypothesis import given
 
@@ -88,6 +88,17 @@ def test_relu_network_with_inputs_at_the_kink_reports_kinks_without_failing() ->
     assert "kink(s) skipped" in report.summary()
 
 
+def test_a_correct_layer_at_a_tiny_input_is_not_failed_by_the_rounding_of_x_plus_h() -> None:
+    # Found by hypothesis: at x = 6e-125, (x ± h)² = h² + 2xh rounds to h², so the numeric gradient is 0
+    # while the analytic one is 2x·G; both are far below the rounding of L(x ± h), which the noise must count.
+    tiny = np.full((3, 1), 6.06641816e-125)
+    assert gc.check_layer(Square(), tiny).passed
+    assert gc.check_function(lambda x: (x * x, x), lambda g, x: 2 * x * g, tiny).passed
+    small = np.full((3, 1), 1e-5)  # the check stays sharp where a gradient is measurable
+    assert gc.check_layer(Square(), small).passed
+    assert gc.check_layer(SquareWithoutTheTwo(), small).hint_codes == ["factor"]
+
+
 def test_check_layer_leaves_parameters_unchanged_and_validates_grad_y() -> None:
     layer = ae.Dense(3, 2, rng=0)
     before = layer.params["W"].copy()
@@ -95,6 +106,21 @@ def test_check_layer_leaves_parameters_unchanged_and_validates_grad_y() -> None:
     np.testing.assert_array_equal(layer.params["W"], before)
     with pytest.raises(ValueError, match=r"grad_y has shape \(4, 3\), expected the output shape \(4, 2\)"):
         gc.check_layer(layer, uniform(0, (4, 3)), grad_y=np.ones((4, 3)))
+
+
+def test_the_modules_the_checker_had_before_it_was_a_package_still_import() -> None:
+    from autoencoder_np import diagnosis, finite_differences, gradcheck_cli, gradcheck_report
+
+    assert gradcheck_report.GradCheckReport is gc.GradCheckReport
+    assert gradcheck_report.EpsSweep is gc.EpsSweep
+    assert gradcheck_report.band is gc.band
+    assert diagnosis.HINT_CODES is gc.HINT_CODES
+    assert diagnosis.Hint is gc.Hint
+    assert finite_differences.numerical_gradient is gc.numerical_gradient
+    assert finite_differences.DEFAULT_STEPS is gc.DEFAULT_STEPS
+    assert gradcheck_cli.run is gc.cli.run
+    assert callable(gradcheck_cli.add_arguments)
+    assert gradcheck_cli.details is gc.outcomes.Outcome.details
 
 
 def test_report_prints_a_table_with_every_row() -> None:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from autoencoder_np import activations, losses
-from autoencoder_np.cli import main
+from autoencoder_np.cli import build_parser, main
+
+ROOT = Path(__file__).resolve().parents[1]
 
 BROKEN = """
 import numpy as np
@@ -55,6 +60,16 @@ class NeedsArguments(ae.Dense):
 
 good = ae.Dense(6, 2, rng=0)
 answer = 42
+
+
+class SquareWithoutTheTwo(ae.Layer):  # y = x² (complex-safe); backward forgets the 2
+
+    def forward(self, x):
+        self.cache = {"x": x}
+        return x * x
+
+    def backward(self, grad_y):
+        return self.cache["x"] * grad_y
 """
 
 
@@ -104,6 +119,99 @@ def test_passing_target_by_module_and_input_shape(capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     assert "x (input)             (3, 7)" in out
     assert "all 1 check(s) pass" in out
+
+
+@pytest.mark.parametrize("shape", [["3,7"], ["3,", "7"], ["3", "7"]])
+def test_input_shape_takes_commas_like_every_other_list_option(
+    shape: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["gradcheck", "autoencoder_np.activations:Tanh", "--input-shape", *shape]) == 0
+    assert "x (input)             (3, 7)" in capsys.readouterr().out
+
+
+def test_a_bad_input_shape_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["gradcheck", "autoencoder_np.activations:Tanh", "--input-shape", "4,x"]) == 2
+    err = capsys.readouterr().err
+    assert err == "autoencoder-np gradcheck: error: gradcheck: --input-shape must be integers, e.g. 4,10, got '4,x'\n"
+
+
+def _gradcheck_options() -> list[str]:
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return [
+        o for a in sub.choices["gradcheck"]._actions for o in a.option_strings if o.startswith("--") and o != "--help"
+    ]
+
+
+def test_every_option_is_documented_and_the_readme_shows_the_input_shape() -> None:
+    docs = (ROOT / "docs" / "gradcheck.md").read_text(encoding="utf-8")
+    command = docs[docs.index("## The command") :]
+    assert [o for o in _gradcheck_options() if f"`{o}" not in command] == []
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Checking gradients") :]
+    section = section[: section.index("\n## ", 1)]
+    assert "--input-shape 4,10" in section
+
+
+def test_plot_of_a_wrong_complex_safe_layer_blames_the_backward(
+    targets: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    png = tmp_path / "sweep.png"
+    assert main(["gradcheck", f"{targets}:SquareWithoutTheTwo", "--plot", str(png)]) == 1
+    out = capsys.readouterr().out
+    assert "note: backward is wrong (gradient check FAIL: SquareWithoutTheTwo()" in out
+    assert "complex-safe" not in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _junit(path: Path) -> dict[str, dict[str, ET.Element | None]]:
+    """{suite name: {test case name: its failure (or skipped) element, None when it passed}}."""
+    root = ET.parse(path).getroot()
+    assert root.tag == "testsuites"
+    suites: dict[str, dict[str, ET.Element | None]] = {}
+    for suite in root.iter("testsuite"):
+        cases = suite.findall("testcase")
+        assert int(suite.get("tests", "-1")) == len(cases)
+        assert int(suite.get("failures", "-1")) == sum(c.find("failure") is not None for c in cases)
+        assert {c.get("classname") for c in cases} == {suite.get("name")}
+        suites[suite.get("name", "")] = {
+            c.get("name", ""): c.find("failure") if c.find("failure") is not None else c.find("skipped") for c in cases
+        }
+    return suites
+
+
+def test_junit_xml_has_a_test_case_per_gradient_and_the_diagnosis_in_each_failure(
+    targets: Path, tmp_path: Path
+) -> None:
+    wrong = tmp_path / "wrong.xml"
+    assert main(["gradcheck", f"{targets}:MissingBiasSum", "--junit-xml", str(wrong)]) == 1
+    (cases,) = _junit(wrong).values()
+    assert list(cases) == ["W", "b", "x (input)"]
+    assert cases["W"] is None
+    assert cases["x (input)"] is None
+    failure = cases["b"]
+    assert failure is not None
+    assert failure.tag == "failure"
+    assert failure.get("type") == "bias_sum"
+    assert re.match(r"b: the analytic gradient equals row 0 of dL/dy .*the sum over the batch axis is missing\?$",
+                    failure.get("message", ""))  # fmt: skip
+    assert "gradient check FAIL: Dense(4→3)" in (failure.text or "")
+    right = tmp_path / "right.xml"
+    assert main(["gradcheck", "autoencoder_np.losses:MultinomialLoss", "--junit-xml", str(right)]) == 0
+    suites = _junit(right)
+    assert suites["MultinomialLoss()"] == {"pred": None}
+    skipped = suites["MultinomialLoss() with mask"]["MultinomialLoss() with mask"]
+    assert skipped is not None
+    assert skipped.tag == "skipped"
+    assert skipped.get("message", "").startswith("MultinomialLoss().forward: mask is not supported")
+
+
+def test_junit_xml_of_the_builtin_run_counts_every_gradient(tmp_path: Path) -> None:
+    path = tmp_path / "builtin.xml"
+    assert main(["gradcheck", "--junit-xml", str(path)]) == 0
+    root = ET.parse(path).getroot()
+    assert int(root.get("failures", "-1")) == 0
+    assert int(root.get("skipped", "-1")) == 1
+    assert int(root.get("tests", "0")) == len(list(root.iter("testcase"))) > 40
 
 
 def test_loss_target_is_checked_with_and_without_mask(capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,7 +22,7 @@ from hypothesis import given
 
 import autoencoder_np as ae
 from autoencoder_np import gradcheck as gc
-from autoencoder_np.diagnosis import HINT_CODES
+from autoencoder_np.gradcheck.diagnosis import HINT_CODES
 
 N = 5  # batch size of the broken-layer tests: not 2, so "ratio 2" cannot also mean "the batch size"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from broken_layers import NeverWritesGrads, SignError
+from broken_layers import NeverWritesGrads, SignError, Square, SquareWithoutTheTwo
 from helpers import seeds, uniform
 from hypothesis import given
 
@@ -160,7 +160,33 @@ def test_eps_sweep_shows_truncation_and_rounding(tmp_path: Path) -> None:
 def test_eps_sweep_of_a_layer_that_is_not_complex_safe_says_so() -> None:
     sweep = gc.eps_sweep(ae.Sigmoid(), uniform(0, (2, 3)), eps=[1e-3, 1e-6])
     assert len(sweep.errors["complex step"]) == 2
-    assert sweep.notes == ["complex step: wrong at every step: the layer is not complex-safe (np.abs, …)"]
+    assert sweep.notes == ["complex step: the layer is not complex-safe (np.abs, …): its curve is wrong"]
+
+
+def test_eps_sweep_of_a_wrong_backward_says_the_backward_is_wrong_not_that_it_is_not_complex_safe() -> None:
+    right = gc.eps_sweep(Square(), uniform(0, (3, 4)))
+    assert right.notes == []
+    assert right.best("complex step")[1] < 1e-14
+    wrong = gc.eps_sweep(SquareWithoutTheTwo(), uniform(0, (3, 4)))
+    assert not any("complex-safe" in note for note in wrong.notes), wrong.notes
+    assert len(wrong.notes) == 1
+    assert wrong.notes[0].startswith("backward is wrong (gradient check FAIL: SquareWithoutTheTwo(): max relative")
+    assert wrong.best("complex step")[1] == pytest.approx(0.5)  # every curve shows the mistake, ratio 1/2
+
+
+@pytest.mark.parametrize("layer", [ae.Tanh(), ae.Sequential([ae.Dense(4, 3, rng=0), ae.Tanh()])])
+def test_eps_sweep_errors_are_the_tables_relative_error(layer: ae.Layer) -> None:
+    x = uniform(0, (3, 4))
+    x[0, 0] = 0.05  # dL/dx entries of very different sizes: max|n − a| / max|a| would understate the error
+    steps = [1e-2, 1e-3]
+    sweep = gc.eps_sweep(layer, x, eps=steps, seed=3)  # the same G as check_layer(..., seed=3)
+    for k, eps in enumerate(steps):
+        row = gc.check_layer(layer, x, eps=eps, seed=3)["x (input)"]
+        assert row.max_rel_error > 1e-8  # truncation, far above the table's noise floor
+        assert sweep.errors["central float64"][k] == pytest.approx(row.max_rel_error, rel=1e-6)
+        richardson = gc.check_layer(layer, x, eps=eps, seed=3, method="richardson")["x (input)"]
+        expected = gc.rel_error(richardson.analytic, richardson.numeric)
+        assert sweep.errors["richardson float64"][k] == pytest.approx(expected, rel=1e-9)
 
 
 @pytest.mark.parametrize(
