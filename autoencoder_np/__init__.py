@@ -4,11 +4,14 @@ import autoencoder_np as ae
 model = ae.Autoencoder.from_sizes([10, 5], hidden_activation="relu", output_activation="sigmoid", seed=0)
 history = model.fit(X, epochs=100, batch_size=32, optimizer=ae.Adam(lr=1e-3), loss=ae.MSELoss())
 print(ae.gradcheck.check_model(model, X[:4], ae.MSELoss()).summary())
-model.save("model.npz")                # one .npz: weights, architecture, optimizer state; no pickle
+ae.save(model, "model.npz")            # one .npz: weights, architecture, optimizer state; no pickle
 same = ae.load("model.npz")            # predicts and trains on bitwise as model does
+
+Every equation is written once, plainly, in ``ae.textbook``; ``ae.fast`` holds the same numbers computed
+faster. Models run the fast set unless built or fit with ``kernels="textbook"`` (see ``ae.kernels``).
 """
 
-from . import activations, datasets, gradcheck, init, losses, optimizers, serialize
+from . import activations, datasets, fast, gradcheck, init, kernels, losses, optimizers, serialize, textbook
 from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from .layers import Dense, Dropout, GaussianNoise, Layer, ParamDict
 from .losses import BCELoss, BCEWithLogitsLoss, Loss, MSELoss, MultinomialLoss
@@ -59,11 +62,14 @@ __all__ = [
     "__version__",
     "activations",
     "datasets",
+    "fast",
     "gradcheck",
     "init",
+    "kernels",
     "load",
     "losses",
     "optimizers",
     "save",
     "serialize",
+    "textbook",
 ]

@@ -1,8 +1,9 @@
 """Activation functions, each a parameter-free layer applied element by element.
 
-For y = f(x) element-wise, the chain rule is one product per element: dL/dx = dL/dy ⊙ f′(x).
-Sigmoid and tanh compute f′ from the saved output y (cheaper and as exact); ReLU-like layers from the
-saved input x.
+For y = f(x) element-wise, the chain rule is one product per element: dL/dx = dL/dy ⊙ f′(x). The equations
+live in ``autoencoder_np.textbook.activations`` (their fast twins in ``autoencoder_np.fast.activations``);
+these classes check their arguments, call the kernel and keep its cache. Sigmoid and tanh compute f′ from
+the saved output y (cheaper and as exact); ReLU-like layers from the saved input x.
 """
 
 from __future__ import annotations
@@ -11,25 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from . import fast, textbook
 from .layers import Layer
 from .validation import check_float, lookup
 
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^(−x)) for an array x, in the stable two-branch form (see :class:`Sigmoid`).
-
-    With z = e^(−|x|) ∈ (0, 1]: σ(x) = 1 / (1 + z) for x ≥ 0 and z / (1 + z) for x < 0. Both branches keep
-    full relative precision, the left tail included. Works in place on two new arrays.
-    """
-    z = np.abs(x)
-    np.negative(z, out=z)
-    np.exp(z, out=z)  # z = e^(−|x|)
-    # The numerator, 1 for x ≥ 0 and z for x < 0: max(z, 1[x ≥ 0]) as z ≤ 1. Same as np.where(x >= 0, 1, z),
-    # which branches per entry and runs about 15× slower on inputs of mixed sign.
-    y = np.maximum(z, x >= 0)
-    np.add(z, 1.0, out=z)
-    np.divide(y, z, out=y)
-    return y
+#: σ(x) for an array x, in the stable form (kept here for code written for 0.1: ``textbook.sigmoid``).
+sigmoid = fast.sigmoid
 
 
 class ReLU(Layer):
@@ -38,18 +26,15 @@ class ReLU(Layer):
     kinks = (0.0,)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: any shape -> y: same shape.  Cache: x."""
+        """x: any shape -> y: same shape.   textbook.relu_forward.  Cache: x."""
         x = self._elementwise_input(x)
-        return np.maximum(x, 0)
+        y, self.cache = textbook.relu_forward(x)
+        return y
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        """dL/dx = dL/dy ⊙ 1[x > 0]."""
+        """dL/dx = dL/dy ⊙ 1[x > 0].   textbook.relu_backward"""
         grad_y = self._elementwise_grad(grad_y)
-        x = self.cache["x"]
-        # BEGIN SOLUTION relu.backward
-        # HINT: the gradient passes where x > 0 and is zero elsewhere.
-        return grad_y * (x > 0)
-        # END SOLUTION
+        return textbook.relu_backward(grad_y, self.cache)
 
 
 class LeakyReLU(Layer):
@@ -69,71 +54,63 @@ class LeakyReLU(Layer):
         return {"alpha": self.alpha}
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: any shape -> y: same shape.  Cache: x."""
+        """x: any shape -> y: same shape.   textbook.leaky_relu_forward.  Cache: x, α."""
         x = self._elementwise_input(x)
-        return np.maximum(x, self.alpha * x)  # = x where x > 0, αx elsewhere, as 0 ≤ α ≤ 1
+        if self._textbook():
+            y, self.cache = textbook.leaky_relu_forward(x, self.alpha)
+        else:
+            y, self.cache = fast.leaky_relu_forward(x, self.alpha)
+        return y
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        """dL/dx = dL/dy ⊙ (1 where x > 0, α elsewhere)."""
+        """dL/dx = dL/dy ⊙ (1 where x > 0, α elsewhere).   textbook.leaky_relu_backward"""
         grad_y = self._elementwise_grad(grad_y)
-        x = self.cache["x"]
-        # BEGIN SOLUTION leaky_relu.backward
-        # HINT: like ReLU, but the negative side lets α of the gradient through.
-        slope = np.maximum(x > 0, grad_y.dtype.type(self.alpha))  # 1 where x > 0, α elsewhere (as α ≤ 1)
-        slope *= grad_y
-        return slope
-        # END SOLUTION
+        if self._textbook():
+            return textbook.leaky_relu_backward(grad_y, self.cache)
+        return fast.leaky_relu_backward(grad_y, self.cache)
 
 
 class Sigmoid(Layer):
     """y = σ(x) = 1 / (1 + e^(−x)).   f′(x) = y (1 − y).
 
-    Computed in the stable two-branch form with z = e^(−|x|) ∈ (0, 1], which never overflows:
-    σ(x) = 1 / (1 + z) for x ≥ 0 and z / (1 + z) for x < 0. The naive form overflows e^(−x) for
-    x < −709 (float64) or x < −88 (float32).
+    Computed in the stable two-branch form with z = e^(−|x|) ∈ (0, 1], which never overflows
+    (``textbook.sigmoid``). The naive form overflows e^(−x) for x < −709 (float64) or x < −88 (float32).
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: any shape -> y: same shape, in (0, 1).  Cache: x, y."""
+        """x: any shape -> y: same shape, in [0, 1].   textbook.sigmoid_forward.  Cache: x, y."""
         x = self._elementwise_input(x)
-        y = sigmoid(x)
-        self.cache["y"] = y
+        if self._textbook():
+            y, cache = textbook.sigmoid_forward(x)
+        else:
+            y, cache = fast.sigmoid_forward(x)
+        self.cache.update(cache)
         return y
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        """dL/dx = dL/dy ⊙ y ⊙ (1 − y)."""
+        """dL/dx = dL/dy ⊙ y ⊙ (1 − y).   textbook.sigmoid_backward"""
         grad_y = self._elementwise_grad(grad_y)
-        y = self.cache["y"]
-        # BEGIN SOLUTION sigmoid.backward
-        # HINT: σ′(x) = σ(x)(1 − σ(x)); the output y = σ(x) is in the cache.
-        grad_x = np.subtract(1.0, y)  # in place from here: grad_x = dL/dy ⊙ y ⊙ (1 − y), one new array
-        grad_x *= y
-        grad_x *= grad_y
-        return grad_x
-        # END SOLUTION
+        if self._textbook():
+            return textbook.sigmoid_backward(grad_y, self.cache)
+        return fast.sigmoid_backward(grad_y, self.cache)
 
 
 class Tanh(Layer):
     """y = tanh(x).   f′(x) = 1 − y²."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: any shape -> y: same shape, in (−1, 1).  Cache: x, y."""
+        """x: any shape -> y: same shape, in [−1, 1].   textbook.tanh_forward.  Cache: x, y."""
         x = self._elementwise_input(x)
-        y = np.tanh(x)
-        self.cache["y"] = y
+        y, cache = textbook.tanh_forward(x)
+        self.cache.update(cache)
         return y
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        """dL/dx = dL/dy ⊙ (1 − y²)."""
+        """dL/dx = dL/dy ⊙ (1 − y²).   textbook.tanh_backward"""
         grad_y = self._elementwise_grad(grad_y)
-        y = self.cache["y"]
-        # BEGIN SOLUTION tanh.backward
-        # HINT: tanh′(x) = 1 − tanh(x)²; the output y = tanh(x) is in the cache.
-        grad_x = np.multiply(y, y)  # in place from here: grad_x = dL/dy ⊙ (1 − y²), one new array
-        np.subtract(1.0, grad_x, out=grad_x)
-        grad_x *= grad_y
-        return grad_x
-        # END SOLUTION
+        if self._textbook():
+            return textbook.tanh_backward(grad_y, self.cache)
+        return fast.tanh_backward(grad_y, self.cache)
 
 
 class Identity(Layer):

@@ -12,40 +12,45 @@ The protocol (everything else in the library, the gradient checker included, rel
 
 ``grad_y`` is dL/dy, the gradient of the scalar loss L with respect to this layer's output, so backward is
 one step of the chain rule: it turns dL/dy into dL/dx (returned) and dL/dθ for every parameter θ (stored).
+Write ``grads`` in any usual style: ``self.grads["W"] = x.T @ grad_y`` (a :class:`ParamDict` copies it into the
+array already there), ``self.grads = {"W": …, "b": …}``, or in place. A model copies whatever you wrote into
+its flat buffer before each step (see ``fast/flat.py``).
 
-In training nobody reads dL/dx of a model's input (the data), and for a first Dense layer it is the costliest
-product of its backward. ``input_grad = False`` tells a layer so; a model passes it on to its first layer
-with parameters (see ``Container.input_grad``) and stops its backward there. A layer that does not know
-the flag simply returns dL/dx as always.
+Each method here has three parts, in this order: the boundary checks (``_input``, ``_grad_input``: a wrong
+argument gets a clear error), the equation, which is a call of one kernel (``autoencoder_np.textbook``, or its
+twin in ``autoencoder_np.fast``, as ``self.kernels`` says), and what the cache keeps. The kernels hold the math.
 
-``params`` and ``grads`` are :class:`ParamDict`: assigning to an existing key copies into the array that is
-already there. A model keeps all its parameters in one flat buffer (see ``model.py``), so writing
-``self.grads["W"] = x.T @ grad_y`` updates the model's buffer instead of replacing the array.
+Two more flags a model's ``fit`` sets for its loop and restores after it:
+
+- ``check_inputs`` (True): scan inputs for NaN/inf and turn an overflow into a ValueError naming the layer.
+  ``fit`` has checked the whole data once and reports an overflow as ``TrainingDiverged`` instead.
+- ``input_grad`` (above).
 """
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import math
-from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import fast, textbook
 from . import init as initializers
-from .validation import as_array, check_dtype, check_float, check_int, overflow_guard
+from . import kernels as kernel_sets
+from .validation import as_array, check_dtype, check_float, check_int, overflow_as_error
 
 
 class ParamDict(dict[str, np.ndarray]):
-    """A dict of named arrays whose existing entries are overwritten in place.
+    """The dict of a layer's ``params`` or ``grads``: assigning to an existing key copies into the stored array.
 
-    ``d[key] = value`` on a key that exists copies ``value`` into the stored array (shape checked), so
-    every view of that array (a model's flat buffer, an optimizer) sees the new values. New keys are
-    stored as given. :meth:`rebind` replaces the stored array itself (used when packing a model).
+    ``d[key] = value`` on a key that exists copies ``value`` into the array already there (shape checked, dtype
+    kept), so every view of that array (a model's flat buffer) sees the new values at once and a wrong shape is
+    an error right where it is written. New keys are stored as given. A plain dict works too: a model copies
+    what its layers wrote into its buffers before each step (``fast/flat.py``).
     """
 
-    def __init__(self, label: str, items: Iterable[tuple[str, np.ndarray]] = ()) -> None:
+    def __init__(self, label: str, items: Any = ()) -> None:
         super().__init__(items)
         self.label = label
 
@@ -60,12 +65,12 @@ class ParamDict(dict[str, np.ndarray]):
         target[...] = value
 
     def rebind(self, key: str, array: np.ndarray) -> None:
-        """Replace the array stored under ``key`` (not a copy): used to move parameters into a buffer."""
+        """Replace the array stored under ``key`` itself (not a copy into it), e.g. with one of another dtype."""
         super().__setitem__(key, array)
 
 
 class Layer:
-    """Base class of every layer: parameters, gradients, a visible cache, and a training flag.
+    """Base class of every layer: parameters, gradients, a visible cache, and the flags a model sets.
 
     Subclasses implement ``forward`` and ``backward``. Class attribute ``kinks`` lists the input values at
     which ``forward`` is not differentiable (ReLU: ``(0.0,)``); such layers keep their input as
@@ -73,11 +78,15 @@ class Layer:
     """
 
     kinks: tuple[float, ...] = ()
+    #: The kernel set this layer runs: "fast" or "textbook" (see ``autoencoder_np.kernels``).
+    kernels: str = kernel_sets.DEFAULT
+    #: Scan inputs for NaN/inf and report an overflow as a ValueError; fit turns it off for its loop.
+    check_inputs: bool = True
 
     def __init__(self) -> None:
         self.params = ParamDict(f"{self!r}.params")
         self.grads = ParamDict(f"{self!r}.grads")
-        self.cache: dict[str, np.ndarray] = {}
+        self.cache: dict[str, Any] = {}
         self.training = True
         self.input_grad = True
 
@@ -130,43 +139,44 @@ class Layer:
         args = ", ".join(f"{k}={v!r}" for k, v in config.items())
         return f"{type(self).__name__}({args})"
 
-    def save(self, path: str | Path) -> Path:
-        """Save to one .npz file: architecture, parameters, noise state, and a model's optimizer and loss.
+    def save(self, path: Any) -> Any:
+        """Deprecated: use ``autoencoder_np.save(layer, path)``, which this calls."""
+        from .serialize import deprecated_save  # the file format is not part of the layer classes
 
-        ``autoencoder_np.load(path)`` gives it back exactly; see :mod:`autoencoder_np.serialize`.
-        """
-        from . import serialize  # serialize builds models, so it imports this module: import it late
+        return deprecated_save(self, path)
 
-        return serialize.save(self, path)
+    # Boundary checks for subclasses ------------------------------------------------------------------------
 
-    # Helpers for subclasses -------------------------------------------------------------------------------
-
-    def _cached(self, key: str) -> np.ndarray:
+    def _cached(self, key: str) -> Any:
         """``self.cache[key]``, or a clear error when backward comes before forward."""
         try:
             return self.cache[key]
         except KeyError:
             raise ValueError(f"{self!r}.backward: called before forward (nothing cached)") from None
 
+    def _input(self, x: Any, *, ndim: int | None = None, dtype: np.dtype | None = None) -> np.ndarray:
+        """``x`` checked at forward's boundary: numeric, not empty, the right ndim, finite (while check_inputs)."""
+        return as_array(x, "x", (self, "forward"), ndim=ndim, dtype=dtype, finite=self.check_inputs)
+
     def _elementwise_input(self, x: Any) -> np.ndarray:
-        """Validate the x of a shape-preserving layer and cache it as ``cache["x"]``.
+        """Check the x of a shape-preserving layer (complex allowed for the complex-step check); caches x.
 
         Complex x is accepted, as a complex128 Dense accepts it: the complex-step gradient check runs
         whole models in complex128 (see ``validation.LAYER_DTYPES``).
         """
         complex_dtype = np.dtype(np.complex128) if isinstance(x, np.ndarray) and x.dtype.kind == "c" else None
-        x = as_array(x, "x", (self, "forward"), dtype=complex_dtype)
-        self.cache["x"] = x
+        x = self._input(x, dtype=complex_dtype)
+        self.cache = {"x": x}
         return x
 
     def _elementwise_grad(self, grad_y: Any) -> np.ndarray:
-        """Validate the grad_y of a shape-preserving layer against the cached x."""
+        """Check the grad_y of a shape-preserving layer against the cached x."""
         x = self._cached("x")
         return self._grad_input(grad_y, x.shape, x.dtype)
 
     def _grad_input(self, grad_y: Any, expected_shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        """Validate ``grad_y``: numeric, finite, the shape of the last forward's output."""
-        grad_y = as_array(grad_y, "grad_y", (self, "backward"), dtype=dtype)
+        """``grad_y`` checked at backward's boundary: numeric, finite (while check_inputs), forward's output shape."""
+        grad_y = as_array(grad_y, "grad_y", (self, "backward"), dtype=dtype, finite=self.check_inputs)
         if grad_y.shape != expected_shape:
             raise ValueError(
                 f"{self!r}.backward: grad_y has shape {grad_y.shape}, expected {expected_shape} "
@@ -174,13 +184,19 @@ class Layer:
             )
         return grad_y
 
+    def _guard(self, method: str) -> contextlib.AbstractContextManager[None]:
+        """Around a kernel call: an overflow becomes a ValueError naming ``layer.method`` (while check_inputs).
 
-@functools.lru_cache(maxsize=64)
-def _ones(n: int, dtype: np.dtype) -> np.ndarray:
-    """A read-only vector of n ones, kept for reuse: 1ᵀ·g sums g over its first axis."""
-    vector = np.ones(n, dtype)
-    vector.flags.writeable = False
-    return vector
+        Inside ``fit`` NumPy raises on overflow and ``fit`` reports it as ``TrainingDiverged``.
+        """
+        return overflow_as_error((self, method)) if self.check_inputs else _UNGUARDED
+
+    def _textbook(self) -> bool:
+        """Whether this layer runs the textbook kernels (else the fast ones)."""
+        return self.kernels == "textbook"
+
+
+_UNGUARDED = contextlib.nullcontext()
 
 
 class Dense(Layer):
@@ -213,7 +229,7 @@ class Dense(Layer):
         super().__init__()
         W = initializers.get(init)((self.in_features, self.out_features), initializers.as_generator(rng), dt)
         self.params = ParamDict(f"{self!r}.params", [("W", W), ("b", np.zeros(self.out_features, dt))])
-        self.grads = ParamDict(f"{self!r}.grads", [(k, np.zeros_like(v)) for k, v in self.params.items()])
+        self.grads = ParamDict(f"{self!r}.grads", [("W", np.zeros_like(W)), ("b", np.zeros(self.out_features, dt))])
 
     def __repr__(self) -> str:
         return f"Dense({self.in_features}→{self.out_features})"
@@ -227,47 +243,38 @@ class Dense(Layer):
             "dtype": str(self.params["W"].dtype),
         }
 
-    @overflow_guard
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (batch, in_features) -> y: (batch, out_features).
 
-        y = x W + b      (b broadcasts over the batch)
-        Cache: x, which backward needs for dL/dW.
+        y = x W + b      (b broadcasts over the batch)               textbook.dense_forward
+        Cache: x and W, which backward needs for dL/dW and dL/dx.
         """
-        W = self.params["W"]
-        x = as_array(x, "x", (self, "forward"), ndim=2, dtype=W.dtype)
+        W, b = self.params["W"], self.params["b"]
+        x = self._input(x, ndim=2, dtype=W.dtype)
         if x.shape[1] != self.in_features:
             raise ValueError(f"{self!r}.forward: x has {x.shape[1]} features, expected {self.in_features}")
-        self.cache["x"] = x
-        # BEGIN SOLUTION dense.forward
-        # HINT: one matrix product and a bias that broadcasts over the batch: y = x W + b.
-        y = x @ W
-        y += self.params["b"]  # in place: y = x W + b without a second (batch, out) array
+        with self._guard("forward"):
+            if self._textbook():
+                y, self.cache = textbook.dense_forward(x, W, b)
+            else:
+                y, self.cache = fast.dense_forward(x, W, b)
         return y
-        # END SOLUTION
 
-    @overflow_guard
     def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
         """grad_y: (batch, out_features) = dL/dy -> dL/dx: (batch, in_features), or None if not ``input_grad``.
 
+        dL/dx = dL/dy · Wᵀ            (batch, out)·(out, in) -> (batch, in)      textbook.dense_backward
         dL/dW = xᵀ · dL/dy            (in, batch)·(batch, out) -> (in, out)
         dL/db = Σ_batch dL/dy         sum over axis 0 -> (out,)
-        dL/dx = dL/dy · Wᵀ            (batch, out)·(out, in) -> (batch, in)
+        dL/dW and dL/db overwrite ``grads["W"]`` and ``grads["b"]``.
         """
         x = self._cached("x")
-        W = self.params["W"]
-        grad_y = self._grad_input(grad_y, (x.shape[0], self.out_features), W.dtype)
-        # BEGIN SOLUTION dense.backward
-        # HINT: dL/dW = xᵀ·dL/dy, dL/db = sum of dL/dy over the batch axis, dL/dx = dL/dy·Wᵀ.
-        # ``out=`` writes straight into the gradient buffers; same as self.grads["W"] = x.T @ grad_y.
-        np.matmul(x.T, grad_y, out=self.grads["W"])
-        # dL/db = 1ᵀ·dL/dy: the sum over the batch as a vector-matrix product. Same as
-        # grad_y.sum(axis=0), which NumPy runs 1.4–3× slower than BLAS at every size the benchmarks train.
-        np.matmul(_ones(x.shape[0], W.dtype), grad_y, out=self.grads["b"])
-        if not self.input_grad:
-            return None  # nobody reads dL/dx (a model's first layer in fit): skip a third of the work
-        return grad_y @ W.T
-        # END SOLUTION
+        grad_y = self._grad_input(grad_y, (x.shape[0], self.out_features), x.dtype)
+        with self._guard("backward"):
+            if self._textbook():
+                grad_x, self.grads["W"], self.grads["b"] = textbook.dense_backward(grad_y, self.cache)
+                return grad_x
+            return fast.dense_backward(grad_y, self.cache, self.grads["W"], self.grads["b"], self.input_grad)
 
 
 class _Noise(Layer):
@@ -279,7 +286,7 @@ class _Noise(Layer):
 
 
 class Dropout(_Noise):
-    """Inverted dropout: in training, y = x ⊙ m / (1 − rate) with m_ij ~ Bernoulli(1 − rate); else y = x.
+    """Inverted dropout: in training, y = x ⊙ k / (1 − rate) with k_ij ~ Bernoulli(1 − rate); else y = x.
 
     Dividing by (1 − rate) keeps E[y] = x, so nothing needs rescaling at inference. Used on the input it
     is the "masking noise" of a denoising autoencoder (and the input dropout of Mult-DAE).
@@ -296,26 +303,36 @@ class Dropout(_Noise):
     def get_config(self) -> dict[str, Any]:
         return {"rate": self.rate}
 
-    @overflow_guard
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: (batch, ...) -> y: same shape.  Cache: x, and the 0/1 mask m as booleans (None at inference)."""
+        """x: (batch, ...) -> y: same shape.     y = x ⊙ k / (1 − rate)        textbook.dropout_forward
+
+        Cache: x, and the keep mask k as booleans (None at inference, where y = x).
+        """
         x = self._elementwise_input(x)
         if not self.training or self.rate == 0.0:
-            self.cache["mask"] = None
+            self.cache["keep"] = None
             return x
-        keep = self._draw_keep(x.shape)
-        self.cache["mask"] = keep
-        return self._apply(x, keep)
+        keep = self.draw_keep(x.shape)
+        with self._guard("forward"):
+            if self._textbook():
+                y, cache = textbook.dropout_forward(x, keep, self.rate)
+            else:
+                y, cache = fast.dropout_forward(x, keep, self.rate)
+        self.cache.update(cache)
+        return y
 
-    @overflow_guard
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        """dL/dx = dL/dy ⊙ m / (1 − rate)  (training);  dL/dx = dL/dy  (inference)."""
+        """dL/dx = dL/dy ⊙ k / (1 − rate)  (training);  dL/dx = dL/dy  (inference).   textbook.dropout_backward"""
         grad_y = self._elementwise_grad(grad_y)
-        mask = self.cache["mask"]
-        return grad_y if mask is None else self._apply(grad_y, mask)
+        if self.cache["keep"] is None:
+            return grad_y
+        with self._guard("backward"):
+            if self._textbook():
+                return textbook.dropout_backward(grad_y, self.cache)
+            return fast.dropout_backward(grad_y, self.cache)
 
-    def _draw_keep(self, shape: tuple[int, ...]) -> np.ndarray:
-        """m: booleans of ``shape``, each True with probability 1 − rate, independently.
+    def draw_keep(self, shape: tuple[int, ...]) -> np.ndarray:
+        """k: booleans of ``shape``, each True with probability 1 − rate, independently, from ``self.rng``.
 
         When 256·rate is a whole number (0.5, 0.25, …) one random byte per entry decides exactly:
         P(byte ≥ 256·rate) = 1 − rate. That is about 3× faster than a float32 uniform per entry, which every
@@ -325,12 +342,6 @@ class Dropout(_Noise):
         if threshold.is_integer():  # compared as an int: a float threshold would cast every byte to float64
             return np.frombuffer(self.rng.bytes(math.prod(shape)), np.uint8).reshape(shape) >= int(threshold)
         return self.rng.random(shape, dtype=np.float32) >= self.rate
-
-    def _apply(self, a: np.ndarray, keep: np.ndarray) -> np.ndarray:
-        """a ⊙ m / (1 − rate), in place on one new array."""
-        out = np.multiply(a, keep)
-        out *= 1.0 / (1.0 - self.rate)
-        return out
 
 
 class GaussianNoise(_Noise):
@@ -348,14 +359,14 @@ class GaussianNoise(_Noise):
     def get_config(self) -> dict[str, Any]:
         return {"std": self.std}
 
-    @overflow_guard
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: (batch, ...) -> y: same shape."""
+        """x: (batch, ...) -> y = x + σ·ε: same shape (y = x at inference).  Cache: x."""
         x = self._elementwise_input(x)
         if not self.training or self.std == 0.0:
             return x
         noise = self.rng.standard_normal(x.shape).astype(x.dtype, copy=False)
-        return x + self.std * noise
+        with self._guard("forward"):
+            return x + self.std * noise
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         """dL/dx = dL/dy (the noise does not depend on x)."""

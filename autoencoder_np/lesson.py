@@ -1,26 +1,33 @@
-"""The lessons: their catalogue, the kit every lesson script shares, and the ``lessons`` command.
+"""The lesson kit every lesson script shares, and the ``lessons`` command (the catalogue: ``curriculum``).
 
 A lesson is a plain script ``lessons/NN_topic.py`` in the "percent" cell format (``# %%`` cells), so it runs
-as a script and opens as a notebook in Jupyter (jupytext) or VS Code. It begins with::
+as a script and opens as a notebook in Jupyter (jupytext) or VS Code. Its prose lives only in its
+``# %% [markdown]`` cells. It begins with::
 
     lesson = Lesson("03_activations")
 
-which reads the command line (ignored inside a notebook, where the defaults hold)::
+which reads the command line (inside a notebook: the environment variable ``AUTOENCODER_NP_LESSON_OPTIONS``,
+e.g. ``--fast``)::
 
     --step       pause after each step until Enter; q or end of input quits cleanly (exit 0)
     --fast       less data and fewer epochs (CI runs every lesson this way)
+    --quiet      headings and numbers only: no explanations
     --out DIR    where the figures go (default lesson_output/03_activations/)
     --data PATH  a MovieLens-format ratings file instead of the synthetic data (the recommender lessons)
 
-``lesson.step(title)`` prints a step's heading; ``lesson.pick(full=..., fast=...)`` chooses a size;
-``lesson.save(fig, "name.png")`` writes a figure the catalogue promises; ``lesson.ratings(...)`` gives a
-recommender lesson its data (the ``--data`` file, else ``synthetic_ratings(...)``); the lesson ends with
-``lesson.check(claim, passed, detail)`` (or ``lesson.check_gradients(claim, report)``) lines and
-``lesson.finish()``, which exits 1 when a check failed, so a broken library breaks the lesson in CI.
+Each step's code cell starts with ``lesson.step()``: in a terminal it prints the step's heading and its
+explanation, the markdown cell above that code cell, wrapped to the terminal (``lesson_text``); in a notebook
+the markdown cell shows itself. ``lesson.pick(full=..., fast=...)`` chooses a size; ``lesson.save(fig,
+"name.png")`` writes a figure the catalogue promises (and shows it inline in a notebook);
+``lesson.ratings(...)`` gives a recommender lesson its data (the ``--data`` file, else
+``synthetic_ratings(...)``); ``lesson.print_curve(label, values, mark=epoch)`` prints a per-epoch curve
+compactly; ``lesson.error(message)`` refuses bad input with one line and exit status 2; the
+lesson ends with ``lesson.check(claim, passed, detail)`` (or ``lesson.check_gradients(claim, report)``) lines
+and ``lesson.finish()``, which exits 1 when a check failed, so a broken library breaks the lesson in CI.
 A lesson also sets NumPy's print options (4 digits, no scientific notation for small arrays) for its script.
 
 ``python -m autoencoder_np lessons`` lists the catalogue; ``lessons run 3 [--step] [--fast] [--out DIR]``
-runs one.
+runs one; ``lessons build --out DIR`` executes them all as notebooks and writes a course site (``lesson_site``).
 
 Which package a lesson imports: ``python lessons/03_activations.py`` puts ``lessons/`` first on the import
 path, so ``import autoencoder_np`` finds the *installed* package (in the repository, the editable install of
@@ -34,17 +41,21 @@ so in its first lines.
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import numpy as np
 
 from . import course
+from .curriculum import CURRICULUM, find
+from .lesson_text import Explanation, explanation_above, heading_rule, read_cells, render, terminal_width
 
 if TYPE_CHECKING:  # the CLI imports this module to build its parser: no matplotlib at import time
     from matplotlib.figure import Figure
@@ -54,97 +65,8 @@ if TYPE_CHECKING:  # the CLI imports this module to build its parser: no matplot
 
 T = TypeVar("T")
 
-
-@dataclass(frozen=True)
-class LessonInfo:
-    """One entry of the catalogue.
-
-    ``minutes`` is the time a student needs to read, run and think it through (not the run time).
-    ``figures`` are the files the lesson promises to write into its output folder. ``data``: the lesson
-    takes ``--data PATH`` (a ratings file in place of the synthetic data).
-    """
-
-    number: int
-    topic: str
-    title: str
-    minutes: int
-    figures: tuple[str, ...] = ()
-    data: bool = False
-
-    @property
-    def name(self) -> str:
-        """``03_activations``: the script's file name without ``.py``, and its output folder's name."""
-        return f"{self.number:02d}_{self.topic}"
-
-    def command(self, *, module: bool) -> str:
-        """The shell command that runs this lesson: ``python -m lessons.NN_topic`` or ``python lessons/NN_topic.py``."""
-        return f"python -m lessons.{self.name}" if module else f"python lessons/{self.name}.py"
-
-
-#: The curriculum in teaching order. Each lesson assumes only what the lessons before it taught.
-CURRICULUM: tuple[LessonInfo, ...] = (
-    LessonInfo(
-        1, "founding_example", "The founding example as a Keras user writes it, then what fit does step by step",
-        25, ("loss_curve.png", "reconstructions.png"),
-    ),
-    LessonInfo(
-        2, "dense_layer", "A dense layer by hand: forward, backward derived on a 2×3 example, finite differences",
-        30, ("dense_gradcheck.png",),
-    ),
-    LessonInfo(
-        3, "activations", "Activations: ReLU, sigmoid, tanh, their derivatives, the kink and saturation",
-        20, ("activations.png", "gradient_by_depth.png"),
-    ),
-    LessonInfo(
-        4, "losses", "Losses: MSE, cross-entropy from probabilities and from logits, and float32",
-        25, ("loss_vs_logit.png", "bce_float32.png"),
-    ),
-    LessonInfo(
-        5, "backprop", "Backpropagation through the whole autoencoder, layer by layer, with the checker's table",
-        30, ("model_gradcheck.png",),
-    ),
-    LessonInfo(
-        6, "optimizers", "Optimizers: SGD, momentum and Adam (bias correction at t=1) on the same problems",
-        30, ("bowl_paths.png", "adam_bias_correction.png", "optimizers.png"),
-    ),
-    LessonInfo(
-        7, "gradient_checking", "Gradient checking itself: eps sweep, float32 vs float64, complex step, bands",
-        30, ("eps_sweep.png", "error_bands.png"),
-    ),
-    LessonInfo(
-        8, "autoencoder_vs_pca", "Autoencoder versus PCA: the linear AE spans the PCA subspace; nonlinear beats it",
-        30, ("linear_ae_vs_pca.png", "nonlinear_manifold.png"),
-    ),
-    LessonInfo(
-        9, "denoising_sparse", "Denoising and sparse autoencoders: corrupt the input, watch codes and outputs",
-        30, ("denoising.png", "codes.png", "decoder_weights.png"),
-    ),
-    LessonInfo(
-        10, "recsys_explicit", "Recommenders I: AutoRec on explicit ratings, a masked loss, two baselines; RMSE",
-        35, ("ratings.png", "autorec_rmse.png"), data=True,
-    ),
-    LessonInfo(
-        11, "recsys_implicit", "Recommenders II: implicit feedback, Mult-DAE vs popularity and EASE; Recall and NDCG",
-        35, ("rankings.png", "item_codes.png"), data=True,
-    ),
-    LessonInfo(
-        12, "cold_start", "Cold start: fold in a new user from three clicks; a new item from its features",
-        25, ("new_users.png", "new_items.png"), data=True,
-    ),
-    LessonInfo(
-        13, "scale", "Scale: epoch cost as users and items grow, float32 vs float64, why input stays dense",
-        20, ("epoch_cost.png",), data=True,
-    ),
-)  # fmt: skip
-
-
-def find(key: int | str) -> LessonInfo:
-    """The catalogue entry for a lesson number (3) or name ("03_activations")."""
-    for info in CURRICULUM:
-        if key in (info.number, info.name):
-            return info
-    numbers = ", ".join(str(info.number) for info in CURRICULUM)
-    raise ValueError(f"there is no lesson {key!r}; the lessons are numbered {numbers} (see: lessons)")
+#: Inside a notebook a lesson reads its options from this environment variable (e.g. "--fast").
+OPTIONS_VARIABLE = "AUTOENCODER_NP_LESSON_OPTIONS"
 
 
 def lessons_dir() -> Path:
@@ -156,6 +78,7 @@ def add_options(parser: argparse.ArgumentParser, default_out: str, *, data: bool
     """The options every lesson takes (the lesson scripts and ``lessons run`` share them); ``--data`` if ``data``."""
     parser.add_argument("--step", action="store_true", help="pause after each step until Enter (q quits)")
     parser.add_argument("--fast", action="store_true", help="less data and fewer epochs (what CI runs)")
+    parser.add_argument("--quiet", action="store_true", help="headings and numbers only, no explanations")
     parser.add_argument("--out", type=Path, default=None, help=f"folder for the figures (default {default_out})")
     if data:
         parser.add_argument(
@@ -166,14 +89,24 @@ def add_options(parser: argparse.ArgumentParser, default_out: str, *, data: bool
 
 
 def _in_notebook() -> bool:
-    """True inside a Jupyter kernel, whose command line is the kernel's, not the lesson's."""
-    return "ipykernel" in sys.modules
+    """True inside a Jupyter kernel (a notebook in Jupyter or VS Code), whose command line is the kernel's.
+
+    Not merely "ipykernel is imported": Jupyter's client libraries import it to find the kernel.
+    """
+    ipython = sys.modules.get("IPython")
+    return ipython is not None and type(ipython.get_ipython()).__name__ == "ZMQInteractiveShell"
 
 
 def _started_as_module(name: str) -> bool:
     """True when the running program is ``python -m lessons.<name>``."""
     spec = getattr(sys.modules.get("__main__"), "__spec__", None)
     return spec is not None and spec.name == f"lessons.{name}"
+
+
+def _caller() -> tuple[Path, int]:
+    """The file and line of the code that called the method that calls this (a lesson script's cell)."""
+    frame = sys._getframe(2)
+    return Path(frame.f_code.co_filename), frame.f_lineno
 
 
 def _foreign_package(name: str) -> tuple[Path, Path] | None:
@@ -193,18 +126,21 @@ def _foreign_package(name: str) -> tuple[Path, Path] | None:
 
 
 class Lesson:
-    """The running lesson: its options, step headings, figures and self-checks.
+    """The running lesson: its options, step headings and explanations, figures and self-checks.
 
     Args:
         name: the script's name, e.g. ``"03_activations"`` (must be in :data:`CURRICULUM`).
-        argv: the command-line arguments; default ``sys.argv[1:]``, or none inside a notebook.
+        argv: the command-line arguments; default ``sys.argv[1:]``, or inside a notebook the options in
+            the environment variable ``AUTOENCODER_NP_LESSON_OPTIONS``.
 
-    The default output folder, ``lesson_output/<name>/``, is relative to the current directory.
+    The default output folder, ``lesson_output/<name>/``, is relative to the current directory. The prose
+    comes from the script that constructs the lesson (``<name>.py``, read once); constructed elsewhere (a
+    notebook, a test), the lesson prints headings without explanations.
     """
 
     def __init__(self, name: str, argv: Sequence[str] | None = None) -> None:
         self.info = find(name)
-        self.notebook = argv is None and _in_notebook()
+        self.notebook = _in_notebook()
         foreign = _foreign_package(self.info.name)
         #: Commands for the next lesson take the ``python -m lessons.…`` form when this one was started so, or
         #: when the path form imports another package than the copy beside the lessons.
@@ -216,26 +152,38 @@ class Lesson:
         )
         add_options(parser, default_out, data=self.info.data)
         if argv is None:
-            argv = [] if self.notebook else sys.argv[1:]
+            argv = shlex.split(os.environ.get(OPTIONS_VARIABLE, "")) if self.notebook else sys.argv[1:]
         args = parser.parse_args(argv)
-        self.step_mode: bool = args.step
+        self.prog = parser.prog
+        self.step_mode: bool = args.step and not self.notebook
         self.fast: bool = args.fast
+        self.quiet: bool = args.quiet
         self.out: Path = args.out if args.out is not None else Path(default_out)
         self.data_path: Path | None = getattr(args, "data", None)
         self.steps = 0
         self.checks: list[tuple[str, bool]] = []
+        self.width = terminal_width()
         self._start = time.perf_counter()
-        np.set_printoptions(precision=4, suppress=True, linewidth=110)
+        script, line = _caller()
+        self._cells = read_cells(script) if script.name == f"{self.info.name}.py" and script.is_file() else []
+        np.set_printoptions(precision=4, suppress=True, linewidth=self.width)
         mode = "fast (--fast: less data, fewer epochs)" if self.fast else "full (--fast runs a quick version)"
-        print(f"Lesson {self.info.number} · {self.info.title}")
+        title = f"Lesson {self.info.number} · {self.info.title}"
+        print(title if self.notebook else textwrap.fill(title, self.width))
         stepping = "; --step: Enter after each step, q quits" if self.step_mode else ""
-        print(f"mode: {mode}; figures go to {self.out}/{stepping}")
+        shown = " and show below the cells that draw them" if self.notebook else ""
+        print(f"mode: {mode}; figures go to {self.out}/{shown}{stepping}")
         if foreign is not None:
             imported, beside = foreign
             print(
                 f"note: this lesson imported autoencoder_np from {imported}, not the copy beside it ({beside}). "
                 f"To run that copy: cd {beside.parent} && {self.info.command(module=True)}"
             )
+        if self.data_path is not None and not self.data_path.is_file():
+            self.error(f"--data {self.data_path}: {'not a file' if self.data_path.exists() else 'no such file'}")
+        intro = self._explanation(line)
+        if intro.body and not (self.quiet or self.notebook):
+            print("\n" + render(intro.body, self.width), flush=True)
 
     def pick(self, *, full: T, fast: T) -> T:
         """``fast`` under ``--fast``, else ``full``: ``epochs = lesson.pick(full=300, fast=60)``."""
@@ -244,7 +192,8 @@ class Lesson:
     def ratings(self, **synthetic: Any) -> Interactions:
         """The recommender lessons' data: the ``--data`` file, else ``synthetic_ratings(**synthetic)``; prints which.
 
-        The file is read by ``recsys.load`` (titles and genres from an item file beside it, when there is one).
+        The file is read by ``recsys.load`` (titles and genres from an item file beside it, when there is one);
+        a file it cannot read ends the lesson through :meth:`error`.
         """
         from .recsys.data import load
         from .recsys.synthetic import synthetic_ratings
@@ -252,19 +201,57 @@ class Lesson:
         if self.data_path is None:
             data = synthetic_ratings(**synthetic)
             print(f"data: {data!r}\n(pass --data PATH to use a MovieLens-format ratings file instead)")
-        else:
+            return data
+        try:
             data = load(self.data_path)
-            features = "with" if data.item_features is not None else "without"
-            print(f"data: {data!r}, {features} item features")
+        except (OSError, ValueError) as err:
+            self.error(f"--data: {err}")
+        features = "with" if data.item_features is not None else "without"
+        print(f"data: {data!r}, {features} item features")
         return data
 
-    def step(self, title: str) -> None:
-        """Start the next step: pause first under ``--step`` (after the previous step), then print the heading."""
+    def print_curve(self, label: str, values: Sequence[float], *, mark: int, shown: int = 8) -> None:
+        """Print a per-epoch curve as "epoch: value" pairs: about ``shown`` epochs evenly spread, always
+        the first, the last and epoch ``mark`` (1-based, starred), wrapped to the terminal's width."""
+        epochs = sorted({*range(1, len(values) + 1, max(1, len(values) // shown)), len(values), mark})
+        pairs = [f"{epoch}{'★' if epoch == mark else ''}: {values[epoch - 1]:.4f}" for epoch in epochs]
+        print(f"{label}, {len(values)} epochs:")
+        print(textwrap.fill(" · ".join(pairs), self.width, initial_indent="  ", subsequent_indent="  "))
+
+    def error(self, message: str) -> NoReturn:
+        """Bad input (an unreadable ``--data`` file): one line on stderr and exit status 2, as the CLI does.
+
+        Inside a notebook it raises ValueError instead of exiting the kernel.
+        """
+        if self.notebook:
+            raise ValueError(message)
+        print(f"{self.prog}: error: {message}", file=sys.stderr, flush=True)
+        raise SystemExit(2)
+
+    def step(self) -> None:
+        """Start the next step: pause first under ``--step`` (after the previous step), then print its heading.
+
+        The heading and the explanation are the markdown cell above the calling code cell (``## Step 3 ·
+        Title``, then prose); ``--quiet`` leaves the prose out, and a notebook shows the cell itself.
+        """
         if self.steps and self.step_mode:
             self.pause()
         self.steps += 1
-        heading = f"── Step {self.steps} · {title} "
-        print(f"\n{heading}{'─' * max(3, 100 - len(heading))}", flush=True)
+        if self.notebook:
+            return
+        explanation = self._explanation(_caller()[1])
+        if explanation.number not in (None, self.steps):
+            raise ValueError(
+                f"lesson {self.info.name}: the markdown above step {self.steps} is headed 'Step "
+                f"{explanation.number}'; number the '## Step N · …' headings in order"
+            )
+        print("\n" + heading_rule(f"Step {self.steps} · {explanation.title}".rstrip(" ·"), self.width), flush=True)
+        if explanation.body and not self.quiet:
+            print(render(explanation.body, self.width) + "\n", flush=True)
+
+    def _explanation(self, line: int) -> Explanation:
+        """The markdown cell above the code cell holding ``line`` of the script (empty when there is none)."""
+        return explanation_above(self._cells, line) or Explanation(None, "", "")
 
     def pause(self) -> None:
         """Wait for Enter; q, or the end of input, stops the lesson cleanly (exit status 0)."""
@@ -280,32 +267,35 @@ class Lesson:
         print(f"Stopped after step {self.steps} ({why}). Run again without --step to go straight through.", flush=True)
         raise SystemExit(0)
 
-    def save(self, fig: Figure, filename: str) -> Path:
-        """Write ``fig`` as ``out/filename`` (a figure the catalogue promises) and print where it went."""
+    def save(self, fig: Figure, filename: str) -> None:
+        """Write ``fig`` as ``out/filename`` (a figure the catalogue promises), print where it went, and in a
+        notebook show it below the cell."""
         if filename not in self.info.figures:
             raise ValueError(
                 f"lesson {self.info.name}: figure {filename!r} is not among the figures the catalogue promises "
-                f"{self.info.figures}; add it to CURRICULUM in autoencoder_np/lesson.py"
+                f"{self.info.figures}; add it to CURRICULUM in autoencoder_np/curriculum.py"
             )
         path = self.out / filename
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=110)
-        print(f"figure: {path}")
-        return path
+        print(f"figure: {path}", flush=True)
+        if self.notebook:
+            from IPython.display import Image, display
 
-    def check(self, claim: str, passed: bool, detail: str = "") -> bool:
-        """Record and print one self-check; returns ``passed``."""
+            display(Image(filename=str(path)))
+
+    def check(self, claim: str, passed: bool, detail: str = "") -> None:
+        """Record and print one self-check."""
         passed = bool(passed)
         self.checks.append((claim, passed))
         print(f"  [{'ok' if passed else 'FAILED'}] {claim}" + (f": {detail}" if detail else ""), flush=True)
-        return passed
 
-    def check_gradients(self, claim: str, report: GradCheckReport) -> bool:
+    def check_gradients(self, claim: str, report: GradCheckReport) -> None:
         """Record a gradient-check report as one self-check, with a short verdict as its detail."""
         worst = report.max_rel_error
         detail = "every difference within rounding noise" if worst == 0 else f"max relative error {worst:.1e}"
         kinks = f", {report.n_kinks} kink(s) skipped" if report.n_kinks else ""
-        return self.check(claim, report.passed, detail + kinks)
+        self.check(claim, report.passed, detail + kinks)
 
     def finish(self) -> None:
         """Check that every promised figure exists, print the verdict, and exit 1 if any check failed.
@@ -330,7 +320,12 @@ class Lesson:
                 raise AssertionError(message)
             raise SystemExit(1)
         later = [info for info in CURRICULUM if info.number > self.info.number]
-        after = f" Next: {later[0].command(module=self.module_form)}" if later else " That was the last lesson."
+        if not later:
+            after = " That was the last lesson."
+        elif self.notebook:
+            after = f" Next: lesson {later[0].number}, {later[0].name}."
+        else:
+            after = f" Next: {later[0].command(module=self.module_form)}"
         print(f"\nAll {len(self.checks)} self-checks passed in {seconds:.1f} s.{after}", flush=True)
         if not self.notebook:
             raise SystemExit(0)
@@ -345,19 +340,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run = actions.add_parser("run", help="run one lesson: lessons run 3 [--step] [--fast] [--out DIR] [--data PATH]")
     run.add_argument("number", type=int, help="the lesson's number")
     add_options(run, "lesson_output/NN_topic/", data=True)
+    build = actions.add_parser(
+        "build",
+        help="execute the lessons as notebooks and write a course site: lessons build [N ...] [--out DIR] [--fast]",
+        description="Execute the lessons as notebooks in a Jupyter kernel (nbclient) and write static HTML pages "
+        "(nbconvert) and an index. Needs the notebooks extra: pip install -e '.[notebooks]'.",
+    )
+    build.add_argument("numbers", type=int, nargs="*", metavar="N", help="only these lessons (default: all)")
+    build.add_argument("--out", type=Path, default=Path("lesson_output/site"), help="the site's folder")
+    build.add_argument("--fast", action="store_true", help="less data and fewer epochs (what CI runs)")
     course.add_copy_parser(actions)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.action == "run":
         return _run_lesson(args)
+    if args.action == "build":
+        from .lesson_site import build  # jupytext, nbclient and nbconvert load here, only for this command
+
+        return build(args.numbers, args.out, fast=args.fast)
     if args.action == "copy":
         return course.run_copy(args)
     width = max(len(info.name) for info in CURRICULUM) + len("lessons/.py")
     print(f"{'#':>2}  {'script':<{width}}  {'time':>6}  what you learn")
+    indent = " " * (width + 14)
     for info in CURRICULUM:
         script = f"lessons/{info.name}.py"
-        print(f"{info.number:>2}  {script:<{width}}  {info.minutes:>2} min  {info.title}")
+        line = f"{info.number:>2}  {script:<{width}}  {info.minutes:>2} min  {info.title}"
+        print(textwrap.fill(line, terminal_width(), subsequent_indent=indent, break_long_words=False))
     print("\nRun one: python -m autoencoder_np lessons run 1 [--step] [--fast] [--out DIR]")
     print("     or: python lessons/01_founding_example.py [--step] [--fast] [--out DIR]")
     print("     or, in an assignment workspace: python -m lessons.01_founding_example [--step] [--fast]")
@@ -379,8 +389,12 @@ def _run_lesson(args: argparse.Namespace) -> int:
     script = lessons / f"{info.name}.py"
     if not script.is_file():
         raise FileNotFoundError(f"lesson {info.number}: {script} does not exist")
+    if args.data is not None and not args.data.is_file():
+        raise FileNotFoundError(f"--data {args.data}: no such file")
     out = args.out if args.out is not None else Path("lesson_output") / info.name
-    options = ["--step"] * args.step + ["--fast"] * args.fast + ["--out", str(Path.cwd() / out)]
+    options = (
+        ["--step"] * args.step + ["--fast"] * args.fast + ["--quiet"] * args.quiet + ["--out", str(Path.cwd() / out)]
+    )
     options += ["--data", str(Path.cwd() / args.data)] if args.data is not None else []
     command = [sys.executable, "-m", f"lessons.{info.name}", *options]
     print(f"running {info.command(module=True)} {' '.join(options)} (in {lessons.parent})", flush=True)

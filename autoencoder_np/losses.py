@@ -12,20 +12,32 @@ The element-wise losses (MSE, BCE, BCE-with-logits) take the mean over all entri
 
 Without a mask, m = 1 everywhere and n is the number of entries. A 0/1 mask keeps only the observed
 entries (AutoRec's loss on observed ratings): the mean is then over those. Any non-negative weights work.
+
+The equations live in ``autoencoder_np.textbook.losses`` (ℓ, ℓ′ and the masked mean); these classes check
+their arguments at the boundary and keep the cache.
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
 
-from .activations import sigmoid
-from .validation import as_array, check_same_shape, data_trusted, lookup, mask_total, overflow_guard
+from . import fast, textbook
+from . import kernels as kernel_sets
+from .validation import as_array, check_same_shape, lookup, mask_total, overflow_as_error
 
 
 class Loss:
-    """Base class: validation, the (masked) mean, and the visible cache."""
+    """Base class of the element-wise losses: validation, the (masked) mean, and the visible cache.
+
+    A subclass names its ℓ and ℓ′ (``elementwise``, ``derivative``); ``kernels`` and ``check_inputs`` mean what
+    they mean for a layer (``fit`` sets them for its loop).
+    """
+
+    kernels: str = kernel_sets.DEFAULT
+    check_inputs: bool = True
 
     def __init__(self) -> None:
         self.cache: dict[str, Any] = {}
@@ -36,50 +48,25 @@ class Loss:
     def __call__(self, pred: np.ndarray, target: np.ndarray, mask: np.ndarray | None = None) -> float:
         return self.forward(pred, target, mask)
 
-    def _validate(self, pred: Any, target: Any, mask: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, float]:
-        """pred, target and mask as arrays of one shape and dtype, and the normalizer n."""
-        where = (self, "forward")
-        pred = as_array(pred, "pred", where)  # real: as_array refuses complex without a complex dtype
-        target = as_array(target, "target", where, dtype=pred.dtype)
-        check_same_shape(pred, target, ("pred", "target"), where)
-        self._check_target(target)
-        if mask is None:
-            return pred, target, None, float(pred.size)
-        mask = as_array(mask, "mask", where, dtype=pred.dtype)
-        check_same_shape(pred, mask, ("pred", "mask"), where)
-        # Inside fit and evaluate the whole mask's signs were checked once: skip that scan per batch.
-        return pred, target, mask, float(mask_total(mask, where, check_signs=not data_trusted()))
-
-    @overflow_guard
     def forward(self, pred: np.ndarray, target: np.ndarray, mask: np.ndarray | None = None) -> float:
-        """pred, target, mask: same shape, e.g. (batch, features).  Returns L = (1/n) Σ m ⊙ ℓ(pred, target)."""
-        pred, target, mask, n = self._validate(pred, target, mask)
-        self.cache = {"pred": pred, "target": target, "mask": mask, "n": n}
-        # BEGIN SOLUTION loss.masked_mean
-        # HINT: average the element-wise loss over the observed entries only: Σ m·ℓ / Σ m.
-        ell = self.elementwise(pred, target)
-        if mask is not None:
-            ell = ell * mask
-        return float(ell.sum()) / n
-        # END SOLUTION
+        """pred, target, mask: same shape, e.g. (batch, features).  L = Σ m ⊙ ℓ(pred, target) / Σ m.
 
-    @overflow_guard
+        textbook.masked_mean of the element-wise ℓ.   Cache: pred, target, mask and n = Σ m.
+        """
+        with self._guard("forward"):  # the mask's sum may overflow too
+            pred, target, mask, n = self._validate(pred, target, mask)
+            self.cache = {"pred": pred, "target": target, "mask": mask, "n": n}
+            return float(textbook.masked_mean(self.elementwise(pred, target), mask))
+
     def backward(self) -> np.ndarray:
-        """Returns dL/dpred = m ⊙ ℓ′(pred, target) / n, same shape as pred."""
+        """Returns dL/dpred = m ⊙ ℓ′(pred, target) / n, same shape as pred.   textbook.masked_mean_backward"""
         if not self.cache:
             raise ValueError(f"{self!r}.backward: called before forward (nothing cached)")
-        cache = self.cache
-        pred, target, mask, n = cache["pred"], cache["target"], cache["mask"], cache["n"]
-        # BEGIN SOLUTION loss.masked_mean_backward
-        # HINT: the mean's 1/n and the mask both multiply the element-wise derivative.
-        grad = self.derivative(pred, target) / n
-        if mask is not None:
-            grad = grad * mask
-        return grad
-        # END SOLUTION
+        pred, target, mask = self.cache["pred"], self.cache["target"], self.cache["mask"]
+        with self._guard("backward"):
+            return textbook.masked_mean_backward(self.derivative(pred, target), mask)
 
-    def _check_target(self, target: np.ndarray) -> None:
-        """Raise ValueError if the target holds values this loss is not defined for (default: any)."""
+    # Boundary checks ------------------------------------------------------------------------------------------
 
     def elementwise(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
         """ℓ(p, t) for every entry."""
@@ -89,65 +76,70 @@ class Loss:
         """ℓ′(p, t) = ∂ℓ/∂p for every entry."""
         raise NotImplementedError
 
+    def _validate(self, pred: Any, target: Any, mask: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, float]:
+        """pred, target and mask as arrays of one shape and dtype, and the normalizer n."""
+        where = (self, "forward")
+        finite = self.check_inputs
+        pred = as_array(pred, "pred", where, finite=finite)  # real: as_array refuses complex without a complex dtype
+        target = as_array(target, "target", where, dtype=pred.dtype, finite=finite)
+        check_same_shape(pred, target, ("pred", "target"), where)
+        self._check_values(pred, target)
+        if mask is None:
+            return pred, target, None, float(pred.size)
+        mask = as_array(mask, "mask", where, dtype=pred.dtype, finite=finite)
+        check_same_shape(pred, mask, ("pred", "mask"), where)
+        # Inside fit and evaluate the whole mask's signs were checked once: skip that scan per batch.
+        return pred, target, mask, float(mask_total(mask, where, check_signs=finite))
+
+    def _check_values(self, pred: np.ndarray, target: np.ndarray) -> None:
+        """Raise ValueError if pred or target hold values this loss is not defined for (default: any)."""
+
+    def _guard(self, method: str) -> contextlib.AbstractContextManager[None]:
+        """An overflow in the kernel becomes a ValueError naming ``loss.method`` (while check_inputs)."""
+        return overflow_as_error((self, method)) if self.check_inputs else contextlib.nullcontext()
+
 
 class MSELoss(Loss):
-    """Mean squared error for continuous data.   ℓ = (p − t)²,   ℓ′ = 2 (p − t)."""
+    """Mean squared error for continuous data.   ℓ = (p − t)²,   ℓ′ = 2 (p − t).   textbook.mse"""
 
     def elementwise(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
-        # BEGIN SOLUTION mse.forward
-        # HINT: the squared difference of prediction and target.
-        return (pred - target) ** 2
-        # END SOLUTION
+        return textbook.mse(pred, target)
 
     def derivative(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
-        # BEGIN SOLUTION mse.backward
-        # HINT: d/dp (p − t)² = 2 (p − t).
-        return 2.0 * (pred - target)
-        # END SOLUTION
+        return textbook.mse_derivative(pred, target)
 
 
-class _BinaryTargetLoss(Loss):
-    """A loss whose target is a probability in [0, 1]."""
-
-    def _check_target(self, target: np.ndarray) -> None:
-        low, high = target.min(), target.max()
-        if low < 0 or high > 1:
-            raise ValueError(f"{self!r}.forward: target must lie in [0, 1], got values in [{low}, {high}]")
+def _in_unit_interval(loss: Loss, name: str, a: np.ndarray) -> None:
+    low, high = a.min(), a.max()
+    if low < 0 or high > 1:
+        raise ValueError(f"{loss!r}.forward: {name} must lie in [0, 1], got values in [{low}, {high}]")
 
 
-class BCELoss(_BinaryTargetLoss):
-    """Binary cross-entropy on probabilities p ∈ (0, 1), e.g. after a Sigmoid layer.
+class BCELoss(Loss):
+    """Binary cross-entropy on probabilities p ∈ [0, 1], e.g. after a Sigmoid layer.   textbook.bce
 
     ℓ = −[t log p + (1 − t) log(1 − p)],   ℓ′ = (p − t) / (p (1 − p)).
 
-    p is first clipped to [ε, 1 − ε] with ε the machine epsilon of p's dtype (2.2e-16 in float64, 1.2e-7
-    in float32), so log never sees 0 and the derivative stays finite; the derivative is taken at the clipped
-    p. In float32, 1 − 1e-15 rounds to 1, which is why a fixed ε = 1e-15 fails there. Prefer
-    :class:`BCEWithLogitsLoss` on the pre-sigmoid values: it needs no clipping at all.
+    p outside [0, 1] is an error (as in PyTorch): it is no probability, and clipping it would hide the bug
+    (often a missing Sigmoid). Inside, p is clipped to [ε, 1 − ε] with ε the machine epsilon of p's dtype
+    (2.2e-16 in float64, 1.2e-7 in float32), so log never sees 0 and the derivative stays finite; the
+    derivative is taken at the clipped p. Prefer :class:`BCEWithLogitsLoss` on the pre-sigmoid values: it
+    needs no clipping at all.
     """
 
-    @staticmethod
-    def _clip(pred: np.ndarray) -> np.ndarray:
-        eps = np.finfo(pred.dtype).eps
-        return np.clip(pred, eps, 1.0 - eps)
-
     def elementwise(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
-        p = self._clip(pred)
-        # BEGIN SOLUTION bce.forward
-        # HINT: −[t·log p + (1 − t)·log(1 − p)]; use np.log1p(−p) for log(1 − p).
-        return -(target * np.log(p) + (1.0 - target) * np.log1p(-p))
-        # END SOLUTION
+        return textbook.bce(pred, target)
 
     def derivative(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
-        p = self._clip(pred)
-        # BEGIN SOLUTION bce.backward
-        # HINT: −t/p + (1 − t)/(1 − p), which simplifies to (p − t) / (p (1 − p)).
-        return (p - target) / (p * (1.0 - p))
-        # END SOLUTION
+        return textbook.bce_derivative(pred, target)
+
+    def _check_values(self, pred: np.ndarray, target: np.ndarray) -> None:
+        _in_unit_interval(self, "pred", pred)
+        _in_unit_interval(self, "target", target)
 
 
-class BCEWithLogitsLoss(_BinaryTargetLoss):
-    """Binary cross-entropy on logits z (the input of the sigmoid), in the stable form.
+class BCEWithLogitsLoss(Loss):
+    """Binary cross-entropy on logits z (the input of the sigmoid), in the stable form.   textbook.bce_with_logits
 
     ℓ = −[t log σ(z) + (1 − t) log(1 − σ(z))] = max(z, 0) − z t + log(1 + e^(−|z|)),
     ℓ′ = σ(z) − t.
@@ -157,19 +149,13 @@ class BCEWithLogitsLoss(_BinaryTargetLoss):
     """
 
     def elementwise(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
-        z = pred
-        # BEGIN SOLUTION bce_logits.forward
-        # HINT: max(z, 0) − z·t + log(1 + e^(−|z|)); np.log1p keeps the small values exact.
-        return np.maximum(z, 0) - z * target + np.log1p(np.exp(-np.abs(z)))
-        # END SOLUTION
+        return textbook.bce_with_logits(pred, target)
 
     def derivative(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
-        z = pred
-        sigma = sigmoid(z)  # the stable two-branch form
-        # BEGIN SOLUTION bce_logits.backward
-        # HINT: the sigmoid and the log cancel: ℓ′ = σ(z) − t.
-        return sigma - target
-        # END SOLUTION
+        return textbook.bce_with_logits_derivative(pred, target)
+
+    def _check_values(self, pred: np.ndarray, target: np.ndarray) -> None:
+        _in_unit_interval(self, "target", target)
 
 
 class MultinomialLoss(Loss):
@@ -180,58 +166,38 @@ class MultinomialLoss(Loss):
     L = −(1/B) Σ_u Σ_i t_ui · log softmax(z_u)_i,    log softmax(z)_i = z_i − max z − log Σ_j e^(z_j − max z)
     dL/dz_u = (softmax(z_u) · Σ_i t_ui − t_u) / B
 
-    B is the number of rows. No mask: zero entries of t already contribute nothing.
-
-    Computed fused: with lse_u = log Σ_j e^(z_uj) and T_u = Σ_i t_ui, the loss is
-    L = −(1/B) Σ_u (Σ_i t_ui z_ui − T_u · lse_u), so no (batch, items) log-softmax array is formed. Forward
-    keeps e^(z − max z) (the one exp) in ``cache["exp"]`` and its row sums S_u in ``cache["total"]``; backward
-    forms softmax(z_u) · T_u = e^(z_u − max z_u) · (T_u / S_u), one pass with one factor per row.
+    B is the number of rows. No mask: zero entries of t already contribute nothing. textbook.multinomial_forward
+    and _backward; the fast set fuses them (one exp, no (batch, items) log-softmax array).
     """
 
-    def _check_target(self, target: np.ndarray) -> None:
+    def _check_values(self, pred: np.ndarray, target: np.ndarray) -> None:
         if target.min() < 0:
             raise ValueError(f"{self!r}.forward: target must be non-negative counts, got a minimum of {target.min()}")
 
-    @overflow_guard
     def forward(self, pred: np.ndarray, target: np.ndarray, mask: np.ndarray | None = None) -> float:
-        """pred: logits (batch, items), target: (batch, items) non-negative counts."""
+        """pred: logits (batch, items), target: (batch, items) non-negative counts.  Cache: the kernel's, n = B."""
         where = f"{self!r}.forward"
         if mask is not None:
             raise ValueError(f"{where}: mask is not supported; set the targets you want ignored to 0")
         pred, target, _, _ = self._validate(pred, target, None)
         if pred.ndim != 2:
             raise ValueError(f"{where}: pred must be 2-D (batch, items), got shape {pred.shape}")
-        top = pred.max(axis=1)
-        exp = np.subtract(pred, top[:, None])  # z − max z ≤ 0: e^(·) cannot overflow
-        np.exp(exp, out=exp)
-        total = exp.sum(axis=1)  # S_u = Σ_j e^(z_uj − max z_u) ≥ 1
-        lse = top + np.log(total)  # log Σ_j e^(z_uj), per row
-        counts = target.sum(axis=1)  # T_u
-        picked = np.einsum("ij,ij->i", target, pred)  # Σ_i t_ui z_ui, per row, without a (batch, items) array
-        n = float(pred.shape[0])
-        self.cache = {
-            "pred": pred,
-            "target": target,
-            "mask": None,
-            "n": n,
-            "exp": exp,
-            "total": total,
-            "counts": counts,
-        }
-        return float(-(picked - counts * lse).sum() / n)
+        with self._guard("forward"):
+            if self.kernels == "textbook":
+                value, cache = textbook.multinomial_forward(pred, target)
+            else:
+                value, cache = fast.multinomial_forward(pred, target)
+        self.cache = {"pred": pred, "target": target, "mask": None, "n": float(pred.shape[0]), **cache}
+        return float(value)
 
-    @overflow_guard
     def backward(self) -> np.ndarray:
         """dL/dz = (softmax(z) · Σ_i t_i − t) / B, shape (batch, items)."""
         if not self.cache:
             raise ValueError(f"{self!r}.backward: called before forward (nothing cached)")
-        cache = self.cache
-        target, n, counts = cache["target"], cache["n"], cache["counts"]
-        # softmax(z)·T = e^(z − max z) · (T / S), one factor per row; in place from here: (softmax·T − t) / B
-        grad = np.multiply(cache["exp"], (counts / cache["total"])[:, None])
-        grad -= target
-        grad *= 1.0 / n
-        return grad
+        with self._guard("backward"):
+            if "z" in self.cache:  # the cache of the textbook's forward
+                return textbook.multinomial_backward(self.cache)
+            return fast.multinomial_backward(self.cache)
 
 
 LOSSES: dict[str, type[Loss]] = {

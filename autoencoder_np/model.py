@@ -2,58 +2,70 @@
 
 A model chains its children: forward runs them in order, backward in reverse (the chain rule)::
 
-    x ─ layer 1 ─ h1 ─ layer 2 ─ … ─ y          y = f_k(… f_2(f_1(x)))
-    dL/dx ─ layer 1 ─ dL/dh1 ─ … ─ dL/dy        each backward turns dL/d(output) into dL/d(input)
+    x ─ layer 1 ─ h1 ─ layer 2 ─ … ─ y          y = f_k(… f_2(f_1(x)))          textbook.model_forward
+    dL/dx ─ layer 1 ─ dL/dh1 ─ … ─ dL/dy        each backward turns dL/d(output)  textbook.model_backward
+                                                into dL/d(input)
 
 Its ``params`` / ``grads`` are its children's, named by path ("encoder.0.W"), and they are the very same
 arrays: the gradient checker and the optimizers treat a whole model exactly like one Dense.
 
-Flat buffers: building a model moves every parameter of its layers into one contiguous 1-D buffer (and
-every gradient into another); each layer's ``params["W"]`` becomes a view of its slice, shaped as before.
-Layers still read and write plain ``W`` and ``b``; an optimizer updates the whole model with a few
-whole-buffer NumPy calls (``model.flat``). Keep using ``layer.params[...]`` after building the model: an
-array you took out of a layer before is no longer the layer's.
+Flat buffers (``fast/flat.py``): building a model moves every parameter of its layers into one contiguous 1-D
+buffer (and every gradient into another); each layer's ``params["W"]`` becomes a view of its slice, shaped as
+before. Layers still read and write plain ``W`` and ``b``, in any style; before each optimizer step the model
+copies what they wrote into its buffers (``model.flat.sync()``). Keep using ``layer.params[...]`` after
+building the model: an array you took out of a layer before is no longer the layer's.
+
+A model sets the flags of its layers: ``kernels`` (which kernel set they run), ``check_inputs``, ``training``
+and ``input_grad``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import itertools
-import math
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from . import activations, training
-from .layers import Dense, Dropout, GaussianNoise, Layer, ParamDict
+from . import activations, textbook, training
+from . import kernels as kernel_sets
+from .fast.flat import FlatParameters
+from .layers import Dense, Dropout, GaussianNoise, Layer
 from .losses import Loss
 from .optimizers import Optimizer
-from .validation import as_array, check_float, check_int, require_layer
+from .validation import as_array, check_float, check_int, overflow_as_error, require_layer
 
 
-@dataclass
-class FlatParameters:
-    """A model's parameters in one 1-D buffer and its gradients in another.
+class ModelArrays(dict[str, np.ndarray]):
+    """A model's parameters (or gradients) by name "path.key": the layers' own arrays, gathered when asked.
 
-    ``params``, ``grads``: (size,) arrays; ``layout[name] = (offset, shape)`` says where each parameter lives.
+    ``model.params[name] = value`` copies ``value`` into the layer's array (the shapes must match). A name the
+    model does not have is refused: parameters belong to layers, which create them in ``__init__``.
     """
 
-    params: np.ndarray
-    grads: np.ndarray
-    layout: dict[str, tuple[int, tuple[int, ...]]]
+    def __init__(self, owner: str, items: Iterable[tuple[str, np.ndarray]]) -> None:
+        super().__init__(items)
+        self.owner = owner
 
-    def view(self, flat: np.ndarray, name: str) -> np.ndarray:
-        """The slice of ``flat`` (any buffer laid out like ``params``) that belongs to ``name``, reshaped."""
-        offset, shape = self.layout[name]
-        return flat[offset : offset + math.prod(shape)].reshape(shape)
+    def __setitem__(self, name: str, value: Any) -> None:
+        if name not in self:
+            raise ValueError(
+                f"{self.owner} has no {name!r} (it has {sorted(self)}); a model's parameters belong to its "
+                "layers: create a new parameter in a layer's __init__, then build the model"
+            )
+        target = self[name]
+        value = np.asarray(value)
+        if value.shape != target.shape:
+            raise ValueError(f"{self.owner}[{name!r}] has shape {target.shape}, got an array of shape {value.shape}")
+        target[...] = value
 
 
 class Container(Layer):
     """A layer made of named child layers run one after another. Base of Sequential and Autoencoder."""
 
-    def __init__(self, children: dict[str, Any]) -> None:
+    def __init__(self, children: dict[str, Any], kernels: str | None = None) -> None:
         # params and grads are properties here, so Layer.__init__ (which assigns them) is not called.
         where = type(self).__name__
         if not children:
@@ -61,9 +73,13 @@ class Container(Layer):
         for child in children.values():
             require_layer(child, where)
         self.children = children
-        self.cache: dict[str, np.ndarray] = {}
+        self.cache: dict[str, Any] = {}
         self.training = True
         self._input_grad = True
+        self._check_inputs = True
+        # None: the set the first child runs (so wrapping textbook layers keeps them textbook), else the default.
+        first = next(iter(children.values()))
+        self.kernels = getattr(first, "kernels", kernel_sets.DEFAULT) if kernels is None else kernels
         self.flat: FlatParameters | None = None
         self.optimizer: Optimizer | None = None  # set by fit, reused by the next fit (like Keras' compile)
         self.loss: Loss | None = None
@@ -73,24 +89,14 @@ class Container(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: the first layer's input -> the last layer's output.  h ← layer.forward(h) for each layer."""
-        for layer in self.children.values():
-            x = layer.forward(x)
-        return x
+        return textbook.model_forward(list(self.children.values()), x)
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
         """dL/dy -> dL/dx, through the layers in reverse order (the chain rule); fills every layer's grads.
 
         Returns None when ``input_grad`` is False: the walk stops at the first layer with parameters.
         """
-        # BEGIN SOLUTION model.backward
-        # HINT: walk the layers from last to first, feeding each backward the gradient the next one returned;
-        # HINT: stop when one returns None (input_grad False: a Dropout before the first Dense cannot take None).
-        for layer in reversed(self.children.values()):
-            grad_y = layer.backward(grad_y)
-            if grad_y is None:  # this layer was told nobody reads dL/dx (input_grad): nothing flows further
-                break
-        return grad_y
-        # END SOLUTION
+        return textbook.model_backward(list(self.children.values()), grad_y)
 
     @property
     def input_grad(self) -> bool:  # type: ignore[override]
@@ -108,6 +114,28 @@ class Container(Layer):
         for child in self.children.values():
             child.input_grad = self._input_grad or child is not first
 
+    @property
+    def kernels(self) -> str:  # type: ignore[override]
+        """The kernel set every layer of this model runs ("fast" or "textbook"); setting it sets theirs."""
+        return self._kernels
+
+    @kernels.setter
+    def kernels(self, value: str) -> None:
+        self._kernels = kernel_sets.check(value, f"{type(self).__name__}.kernels")
+        for child in self.children.values():
+            child.kernels = value
+
+    @property
+    def check_inputs(self) -> bool:  # type: ignore[override]
+        """Whether the layers scan their inputs for NaN/inf (see ``Layer.check_inputs``); setting it sets theirs."""
+        return self._check_inputs
+
+    @check_inputs.setter
+    def check_inputs(self, value: bool) -> None:
+        self._check_inputs = bool(value)
+        for child in self.children.values():
+            child.check_inputs = self._check_inputs
+
     def _named_leaves(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
         """(path, layer) for every non-container layer below this one, depth first, in order."""
         for name, child in self.children.items():
@@ -122,20 +150,20 @@ class Container(Layer):
                 yield child
                 yield from child._containers()
 
-    def _gather(self, store: str) -> ParamDict:
+    def _gather(self, store: str) -> ModelArrays:
         """The leaves' ``params`` or ``grads`` in one dict named "path.key" (the very same arrays)."""
-        return ParamDict(
+        return ModelArrays(
             f"{self!r}.{store}",
             [(f"{path}.{k}", v) for path, layer in self._named_leaves() for k, v in getattr(layer, store).items()],
         )
 
     @property
-    def params(self) -> ParamDict:  # type: ignore[override]
+    def params(self) -> ModelArrays:  # type: ignore[override]
         """Every parameter below this model, named "path.key"; the same arrays the layers hold."""
         return self._gather("params")
 
     @property
-    def grads(self) -> ParamDict:  # type: ignore[override]
+    def grads(self) -> ModelArrays:  # type: ignore[override]
         """Every gradient below this model, named like ``params``."""
         return self._gather("grads")
 
@@ -174,6 +202,15 @@ class Container(Layer):
         finally:
             self.train(was_training)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Container:
+        """A deep copy with its own flat buffers (a copied view no longer views the copied buffer)."""
+        copied = copy.copy(self)
+        memo[id(self)] = copied
+        for key, value in self.__dict__.items():
+            setattr(copied, key, copy.deepcopy(value, memo))
+        copied._pack()
+        return copied
+
     def _pack(self) -> None:
         """Move every parameter (and gradient) of the leaves into one flat buffer; see the module docstring."""
         where = type(self).__name__
@@ -193,23 +230,8 @@ class Container(Layer):
         dtypes = {layer.params[k].dtype for _, layer, k in entries}
         if len(dtypes) > 1:
             raise TypeError(f"{where}: all layers must share one dtype, got {sorted(map(str, dtypes))}")
-        if not all(isinstance(layer.params, ParamDict) for _, layer, _ in entries):
-            return  # a layer with plain dict params cannot be re-bound: keep the arrays as they are
         dtype = dtypes.pop() if dtypes else np.dtype(np.float64)
-        total = sum(layer.params[k].size for _, layer, k in entries)
-        params = np.empty(total, dtype=dtype)
-        grads = np.zeros(total, dtype=dtype)
-        layout: dict[str, tuple[int, tuple[int, ...]]] = {}
-        offset = 0
-        for name, layer, key in entries:
-            value = layer.params[key]
-            size = value.size
-            params[offset : offset + size] = value.ravel()
-            layer.params.rebind(key, params[offset : offset + size].reshape(value.shape))
-            layer.grads.rebind(key, grads[offset : offset + size].reshape(value.shape))
-            layout[name] = (offset, value.shape)
-            offset += size
-        self.flat = FlatParameters(params, grads, layout)
+        self.flat = FlatParameters.pack(entries, dtype)
         for inner in self._containers():
             inner.flat = None  # their arrays now live in this model's buffer
 
@@ -230,9 +252,11 @@ class Container(Layer):
 
 
 def _batched_forward(layer: Any, X: np.ndarray, batch_size: int, where: str) -> np.ndarray:
+    """The forward pass of X in batches: X checked once here, so the layers skip their per-batch scans."""
     X = as_array(X, "X", where, ndim=2)
     batch_size = check_int(batch_size, "batch_size", where)
-    outputs = [layer.forward(X[i : i + batch_size]) for i in range(0, X.shape[0], batch_size)]
+    with training.unchecked(layer), overflow_as_error(where):
+        outputs = [layer.forward(X[i : i + batch_size]) for i in range(0, X.shape[0], batch_size)]
     return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
 
 
@@ -241,13 +265,14 @@ class Sequential(Container):
 
     Args:
         layers: the layers, first to last.
+        kernels: "fast" or "textbook" (see ``autoencoder_np.kernels``); None: what the first layer runs.
     """
 
-    def __init__(self, layers: Sequence[Any]) -> None:
+    def __init__(self, layers: Sequence[Any], *, kernels: str | None = None) -> None:
         if not isinstance(layers, Iterable):
             raise TypeError(f"Sequential: layers must be a list of layers, got {type(layers).__name__}")
         self.layers = list(layers)
-        super().__init__({str(i): layer for i, layer in enumerate(self.layers)})
+        super().__init__({str(i): layer for i, layer in enumerate(self.layers)}, kernels)
 
     def __repr__(self) -> str:
         return f"Sequential([{', '.join(map(repr, self.layers))}])"
@@ -267,12 +292,13 @@ class Autoencoder(Container):
     Args:
         encoder: a layer (often a Sequential) mapping x: (batch, n_features) to h: (batch, code_size).
         decoder: a layer mapping h back to x̂: (batch, n_features).
+        kernels: "fast" or "textbook" (see ``autoencoder_np.kernels``); None: what the encoder runs.
     """
 
-    def __init__(self, encoder: Any, decoder: Any) -> None:
+    def __init__(self, encoder: Any, decoder: Any, *, kernels: str | None = None) -> None:
         self.encoder = encoder
         self.decoder = decoder
-        super().__init__({"encoder": encoder, "decoder": decoder})
+        super().__init__({"encoder": encoder, "decoder": decoder}, kernels)
 
     def __repr__(self) -> str:
         return f"Autoencoder(encoder={self.encoder!r}, decoder={self.decoder!r})"
@@ -295,12 +321,14 @@ class Autoencoder(Container):
         dtype: Any = np.float64,
         input_dropout: float = 0.0,
         input_noise: float = 0.0,
+        kernels: str | None = None,
     ) -> Autoencoder:
         """A symmetric deep autoencoder: sizes [n, h1, …, code] give n→h1→…→code→…→h1→n.
 
         Every Dense but the last is followed by ``hidden_activation`` (the code layer included); the last by
         ``output_activation``. ``input_dropout`` (a rate) and ``input_noise`` (a Gaussian σ) corrupt the
         input in training, which makes it a denoising autoencoder. ``seed`` fixes weights and noise.
+        ``kernels``: "fast" (the default) or "textbook" (see ``autoencoder_np.kernels``).
 
         ``from_sizes([10, 5])`` is the founding example: Dense(10→5)+ReLU, then Dense(5→10)+Sigmoid.
         """
@@ -326,7 +354,7 @@ class Autoencoder(Container):
             last = i == len(backwards) - 2
             act = output_activation if last else hidden_activation
             decoder += [Dense(a, b, init=init, rng=rng, dtype=dtype), activations.get(act)]
-        return cls(Sequential(encoder), Sequential(decoder))
+        return cls(Sequential(encoder), Sequential(decoder), kernels=kernels)
 
     def _default_target(self, X: np.ndarray, where: str) -> np.ndarray:
         return X

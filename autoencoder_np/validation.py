@@ -3,76 +3,44 @@
 Every message names where it happened, the argument, what was expected and what came, e.g.
 ``Dense(10→5).forward: x has 7 features, expected 10``.
 
-Finite checks (NaN/inf) cost one pass over the data. ``fit`` validates its data once, then runs the
-inner loop inside :func:`trusted`, which skips the per-layer finite checks, the loss's mask sign check and
-the overflow guard of :func:`overflow_guard` (``fit`` reports an overflow as ``TrainingDiverged`` instead);
-everything else (shapes, dtypes) is still checked on every call, because those checks cost nothing.
+The public methods (a layer's ``forward`` and ``backward``, a loss's ``forward``, ``fit``, the CLI) call these
+first; the kernels they then call (``autoencoder_np.textbook``, ``autoencoder_np.fast``) check nothing.
+Finite checks (NaN/inf) cost one pass over the data: a layer or loss runs them while its ``check_inputs`` is
+True, and ``fit`` and ``evaluate``, which check the whole data once, set it False on their model and loss
+for their loop (see ``Layer.check_inputs``). Shapes and dtypes are checked on every call: that costs nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
 #: The dtypes a layer may hold. complex128 exists for the complex-step gradient check only.
 LAYER_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex128))
 
-_trusted_depth = 0
-
-_Function = TypeVar("_Function", bound=Callable[..., Any])
-
-
-@contextlib.contextmanager
-def trusted() -> Iterator[None]:
-    """Skip the per-call scans of the data inside this block: the NaN/inf scan of layer inputs and the sign scan
-    of a loss's mask. The caller has checked the whole data set once (as ``fit`` and ``evaluate`` do)."""
-    global _trusted_depth
-    _trusted_depth += 1
-    try:
-        yield
-    finally:
-        _trusted_depth -= 1
+#: The label of an error message: a string, or (object, method) for ``repr(object).method``, built only when an
+#: error is raised. Layers validate on every call; building their repr each time would cost more than the checks.
+Label = str | tuple[Any, str]
 
 
-def data_trusted() -> bool:
-    """True inside :func:`trusted`: the data was checked once by the caller."""
-    return _trusted_depth > 0
+def label(where: Label) -> str:
+    """The text of a :data:`Label`: ``Dense(10→5).forward`` for ``(dense, "forward")``."""
+    return where if isinstance(where, str) else f"{where[0]!r}.{where[1]}"
 
 
 @contextlib.contextmanager
-def overflow_as_error(where: str) -> Iterator[None]:
+def overflow_as_error(where: Label) -> Iterator[None]:
     """Turn a floating-point overflow, invalid operation (inf − inf, 0·inf) or division by 0 inside the block
     into a ValueError naming ``where``, instead of a RuntimeWarning and an inf or NaN result."""
     try:
         with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
             yield
     except FloatingPointError as err:
-        raise ValueError(f"{where}: {err}: the values are too large for their dtype") from None
-
-
-def overflow_guard(function: _Function) -> _Function:
-    """Decorate a public function or method: outside :func:`trusted`, it runs inside :func:`overflow_as_error`.
-
-    The error names a method by its object's repr (``Dense(10→5).forward``), a function by its name. Inside
-    ``fit`` (trusted) the guard costs one test: ``fit`` sets the same floating-point errors to raise and
-    reports them as ``TrainingDiverged``.
-    """
-    is_method = "." in function.__qualname__
-
-    @functools.wraps(function)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        if _trusted_depth:
-            return function(*args, **kwargs)
-        where = f"{args[0]!r}.{function.__name__}" if is_method else function.__name__
-        with overflow_as_error(where):
-            return function(*args, **kwargs)
-
-    return guarded  # type: ignore[return-value]
+        raise ValueError(f"{label(where)}: {err}: the values are too large for their dtype") from None
 
 
 def require_layer(layer: Any, where: str) -> None:
@@ -94,16 +62,6 @@ def check_dtype(dtype: Any, where: str) -> np.dtype:
     if dt not in LAYER_DTYPES:
         raise TypeError(f"{where}: dtype must be float32 or float64, got {dt}")
     return dt
-
-
-#: The label of an error message: a string, or (object, method) for ``repr(object).method``, built only when an
-#: error is raised. Layers validate on every call; building their repr each time would cost more than the checks.
-Label = str | tuple[Any, str]
-
-
-def label(where: Label) -> str:
-    """The text of a :data:`Label`: ``Dense(10→5).forward`` for ``(dense, "forward")``."""
-    return where if isinstance(where, str) else f"{where[0]!r}.{where[1]}"
 
 
 def as_array(
@@ -134,7 +92,7 @@ def as_array(
         raise ValueError(f"{label(where)}: {name} must be {ndim}-D {expected}, got shape {x.shape}")
     if x.size == 0:
         raise ValueError(f"{label(where)}: {name} is empty (shape {x.shape})")
-    if finite and _trusted_depth == 0 and not all_finite(x):
+    if finite and not all_finite(x):
         bad = int(x.size - np.count_nonzero(np.isfinite(x)))
         raise ValueError(f"{label(where)}: {name} holds {bad} NaN or inf value(s); expected finite numbers")
     return x

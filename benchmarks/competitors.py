@@ -53,6 +53,30 @@ class Ours:
         self.losses += history["loss"]
 
 
+class Textbook:
+    """autoencoder_np's textbook set: the plain loop ``textbook.fit`` on the same model built with the textbook
+    kernels. The same weights and batch order as ``Ours``; its time over ours is the price of plainness."""
+
+    name = "textbook"
+    note = "the same model and batch order: textbook.fit on the textbook kernels"
+
+    def __init__(self, case: Case, dtype: Any, dropout: bool = True) -> None:
+        self.case = case
+        self.model = case.model(dtype, dropout)
+        self.model.kernels = "textbook"
+        self.X, self.mask = case.data(dtype)
+        self.optimizer = ae.Adam(lr=case.lr)
+        self.loss = ae.losses.get(case.loss)
+        self.rng = np.random.default_rng(SEED)
+        self.losses: list[float] = []
+
+    def run(self) -> None:
+        self.losses += ae.textbook.fit(
+            self.model, self.X, mask=self.mask, loss=self.loss, optimizer=self.optimizer, epochs=self.case.epochs,
+            batch_size=self.case.batch_size, seed=self.rng,
+        )  # fmt: skip
+
+
 class Torch:
     """PyTorch CPU: the same layers, weights, batch order, loss and Adam; default ``torch.optim.Adam``."""
 
@@ -263,7 +287,9 @@ class BareNumpy:
 
 def available(name: str) -> str | None:
     """None when the competitor can run here, else why not."""
-    module = {"numpy-bare": "numpy", "pytorch": "torch", "sklearn": "sklearn", "keras": "keras"}[name]
+    module = {"numpy-bare": "numpy", "textbook": "numpy", "pytorch": "torch", "sklearn": "sklearn", "keras": "keras"}[
+        name
+    ]
     try:
         __import__(module)
     except Exception as err:
@@ -272,5 +298,6 @@ def available(name: str) -> str | None:
 
 
 TRAINERS = {
-    "autoencoder_np": Ours, "numpy-bare": BareNumpy, "pytorch": Torch, "sklearn": SklearnMLP, "keras": Keras,
+    "autoencoder_np": Ours, "textbook": Textbook, "numpy-bare": BareNumpy, "pytorch": Torch, "sklearn": SklearnMLP,
+    "keras": Keras,
 }  # fmt: skip

@@ -65,7 +65,7 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {'–' if other is None else f'{other:.2f}'} |"
             )
     lines += ["", "Times: median (min–max) of the interleaved repetitions; ratios: median (min–max) round by round."]
-    lines += _floor(results) + _overheads(results) + _dtype_speedups(results) + _memory(results)
+    lines += _floor(results) + _plainness(results) + _overheads(results) + _dtype_speedups(results) + _memory(results)
     lines += _machine(results)
     return "\n".join(lines) + "\n"
 
@@ -83,6 +83,24 @@ def _floor(results: dict[str, Any]) -> list[str]:
                 f"- {run['dtype']}, {block['threads']} thread(s): ours/bare {_r(run['ratio_ours_over']['numpy-bare'])}"
                 f" (bare {_t(run['times_s']['numpy-bare'])}, loss {run['final_loss']['numpy-bare']:.6g} against ours "
                 f"{run['final_loss']['autoencoder_np']:.6g}){'; ' + others if others else ''}"
+            )
+    return out
+
+
+def _plainness(results: dict[str, Any]) -> list[str]:
+    """The textbook loop on the textbook kernels against fit on the fast ones: what the fast set buys."""
+    out = ["", "textbook.fit on the textbook kernels, against fit on the fast ones (time / ours, and / PyTorch):"]
+    for block in results["workers"]:
+        for run in block["runs"]:
+            ours_over = run["ratio_ours_over"].get("textbook")
+            if ours_over is None:
+                continue
+            plain = run["times_s"]["textbook"]
+            vs_torch = run["times_s"].get("pytorch")
+            torch = "" if vs_torch is None else f"; textbook/PyTorch {plain['median'] / vs_torch['median']:.2f}"
+            out.append(
+                f"- {run['case']}, {run['dtype']}, {block['threads']} thread(s): textbook {_t(plain)}, "
+                f"{1 / ours_over['median']:.2f}× ours{torch}"
             )
     return out
 

@@ -28,7 +28,7 @@ lesson = Lesson("02_dense_layer")
 # row (NumPy *broadcasts* it over the batch). Our example: 2 samples of 3 features, 2 outputs.
 
 # %%
-lesson.step("Forward on a 2×3 example: y = x W + b")
+lesson.step()
 x = np.array([[1.0, 2.0, -1.0], [0.0, 3.0, 2.0]])  # (batch=2, in=3)
 W = np.array([[0.5, -1.0], [2.0, 0.25], [-1.0, 1.0]])  # (in=3, out=2)
 b = np.array([0.1, -0.2])  # (out=2,)
@@ -52,15 +52,16 @@ print(f"x @ W + b gives the same: {np.array_equal(y, y_by_hand)}; the cache keep
 # alone we choose L = Σ_nj G_nj y_nj: then dL/dy is exactly G, whatever G we pick. By the chain rule,
 # summing over every y_nj that depends on the quantity:
 #
-#     ∂L/∂W_ij = Σ_n G_nj · ∂y_nj/∂W_ij = Σ_n G_nj x_ni      ⇒  dL/dW = xᵀ G     (in, out)
-#     ∂L/∂b_j  = Σ_n G_nj · ∂y_nj/∂b_j  = Σ_n G_nj           ⇒  dL/db = Σ_n G_n  (out,)   sum over the batch
-#     ∂L/∂x_ni = Σ_j G_nj · ∂y_nj/∂x_ni = Σ_j G_nj W_ij      ⇒  dL/dx = G Wᵀ     (batch, in)
+#     ∂L/∂W_ij = Σ_n G_nj ∂y_nj/∂W_ij = Σ_n G_nj x_ni ⇒ dL/dW = xᵀ G   (in, out)
+#     ∂L/∂b_j  = Σ_n G_nj ∂y_nj/∂b_j  = Σ_n G_nj      ⇒ dL/db = Σ_n G_n (out,)
+#     ∂L/∂x_ni = Σ_j G_nj ∂y_nj/∂x_ni = Σ_j G_nj W_ij ⇒ dL/dx = G Wᵀ   (batch, in)
 #
-# A check you can do in your head: each gradient has the shape of what it is the gradient of, and in
-# each case only one arrangement of the matrix product gives that shape.
+# The bias gradient is a sum over the batch: b is added to every row. A check you can do in your head:
+# each gradient has the shape of what it is the gradient of, and in each case only one arrangement of
+# the matrix product gives that shape.
 
 # %%
-lesson.step("Backward: dL/dW = xᵀG, dL/db = Σ_batch G, dL/dx = G Wᵀ")
+lesson.step()
 G = np.array([[1.0, -2.0], [0.5, 3.0]])  # dL/dy, (batch=2, out=2)
 print("G = dL/dy =", G, sep="\n")
 print(f"dL/dW[0, 0] = G00·x00 + G10·x10 = 1·1 + 0.5·0 = {G[0, 0] * x[0, 0] + G[1, 0] * x[1, 0]}")
@@ -77,21 +78,22 @@ formula_gap = max(
     float(np.max(np.abs(layer.grads["b"] - db))),
     float(np.max(np.abs(grad_x - dx))),
 )
-print(f"max |layer − formulas| = {formula_gap}")
+print(f"max |layer − formulas| = {formula_gap:.1e}")
 
 # %% [markdown]
 # ## Step 3 · Proof by finite differences, from scratch
 # A derivative is a slope. Nudge one number θ up and down by a small h and measure:
 #
-#     ∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h          (central difference: its error shrinks like h²)
+#     ∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h
 #
-# This needs only the forward pass, so it is an independent witness for backward. Our own loop does it
-# for every entry of an array; we compare with backward by the *relative error*
-# |a − n| / max(|a|, |n|), which does not care how big the gradient is. In float64, with h ≈ 1e-5, expect
-# relative errors around 1e-10 or below when backward is right; above 1e-4 it is almost surely wrong.
+# This *central difference* errs by a term that shrinks like h² (lesson 7). It needs only the forward pass,
+# so it is an independent witness for backward. Our own loop does it for every entry of an array; we compare
+# with backward by the *relative error* |a − n| / max(|a|, |n|), which does not care how big the gradient
+# is. In float64, with h ≈ 1e-5, expect relative errors around 1e-10 or below when backward is right; above
+# 1e-4 it is almost surely wrong.
 
 # %%
-lesson.step("Finite differences from scratch: nudge each number, measure the slope")
+lesson.step()
 
 
 def loss_of_layer() -> float:
@@ -143,13 +145,18 @@ print(f"the library's numerical_gradient on W agrees with ours to {library_gap:.
 # gradient. Columns: the largest and the median relative error, the worst entry with its analytic and
 # numeric values, kinks (lesson 3), and a verdict band (CS231n: above 1e-2 probably wrong; 1e-2…1e-4
 # uncomfortable; 1e-4…1e-7 fine where there are kinks; below 1e-7 good). It also knows the size of the
-# rounding noise in the finite differences themselves: a difference below that noise counts as 0.
+# rounding noise in the finite differences themselves: a difference below that noise counts as 0. So
+# where step 3 measured relative errors of about 1e-10, the table prints 0.00e+00: nothing measurable is
+# wrong (lesson 7 computes the noise).
 
 # %%
-lesson.step("The library's checker: one row per gradient")
+lesson.step()
 report = ae.gradcheck.check_layer(layer, x, grad_y=G)
 print(report)
-print(f"(Our relative errors of about {max(own_errors.values()):.0e} in step 3 are such rounding noise: 0 here.)")
+raw_errors = {row.name: relative_error(row.analytic, row.numeric) for row in report.rows}
+print(
+    "the same rows' relative errors before the noise floor:", ", ".join(f"{n} {e:.0e}" for n, e in raw_errors.items())
+)
 
 # %% [markdown]
 # ## Step 5 · A layer with a bug
@@ -158,9 +165,13 @@ print(f"(Our relative errors of about {max(own_errors.values()):.0e} in step 3 a
 # of `Dense` and check it. Only the `b` row fails, and the ratio analytic/numeric is 1/2 = 1/batch: a
 # division by the batch size that should not be there. The checker spots such patterns and prints them as
 # `hint:` lines, each with the numbers behind it; with a batch of 2, "halved" fits as well as "1/batch".
+#
+# The figure shows both checks. Top: backward's value against the finite difference, entry by entry (on
+# the diagonal when they agree). Bottom: each entry's relative error before the noise floor, so the
+# correct layer's entries sit near 1e-10 where its table prints 0, and the bug's b entries sit at 0.5.
 
 # %%
-lesson.step("A layer with a bug: the bias gradient averaged instead of summed")
+lesson.step()
 
 
 class MeanInsteadOfSum(ae.Dense):
@@ -190,7 +201,7 @@ lesson.save(
 # random Dense(6→4) with a batch of 5 and a random G.
 
 # %%
-lesson.step("A random Dense(6→4) on a batch of 5")
+lesson.step()
 rng = np.random.default_rng(0)
 random_report = ae.gradcheck.check_layer(ae.Dense(6, 4, rng=1), rng.normal(size=(5, 6)), seed=2)
 print(random_report)
@@ -199,13 +210,15 @@ print(random_report)
 # ## Self-checks
 
 # %%
-lesson.step("Self-checks")
+lesson.step()
 lesson.check("forward is x W + b", np.array_equal(y, y_by_hand), "exact")
-lesson.check("backward gives xᵀG, Σ G, G Wᵀ", formula_gap < 1e-12, f"max gap {formula_gap}")
+lesson.check("backward gives xᵀG, Σ G, G Wᵀ", formula_gap < 1e-12, f"max gap {formula_gap:.1e}")
 worst_own = max(own_errors.values())
 lesson.check("our finite differences agree with backward", worst_own < 1e-8, f"max relative error {worst_own:.1e}")
 lesson.check("the library's numerical_gradient agrees with ours", library_gap < 1e-8, f"{library_gap:.1e}")
 lesson.check_gradients("check_layer passes the correct layer", report)
+worst_raw = max(raw_errors.values())
+lesson.check("its errors before the noise floor are good", worst_raw < 1e-7, f"at most {worst_raw:.0e}")
 failing = [row.name for row in buggy_report.rows if not row.passed]
 lesson.check("check_layer fails the buggy layer on b only", failing == ["b"], f"failing rows: {failing}")
 lesson.check("the buggy ratio is 1/batch", np.allclose(ratio, 1 / x.shape[0]), f"{ratio}")

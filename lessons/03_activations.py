@@ -29,7 +29,7 @@ lesson = Lesson("03_activations")
 # f(x W₁ + b₁) W₂ + b₂ is not linear in x any more. Lesson 8 shows what that buys an autoencoder.
 
 # %%
-lesson.step("Two Dense layers without an activation are one Dense layer")
+lesson.step()
 rng = np.random.default_rng(0)
 first, second = ae.Dense(3, 4, rng=1), ae.Dense(4, 2, rng=2)
 first.params["b"] = rng.normal(size=4)
@@ -57,7 +57,7 @@ print(f"with a ReLU between them the gap to the merged layer is {np.max(np.abs(w
 # `LeakyReLU(α)` avoids that by letting αx through for x < 0 (derivative α there); it has the same kink.
 
 # %%
-lesson.step("ReLU: forward, derivative, and the kink at 0")
+lesson.step()
 relu = ae.ReLU()
 xs = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])
 print("x           =", xs[0])
@@ -84,7 +84,7 @@ print(relu_report.summary())
 # dL/dx = G ⊙ y (1 − y), so the cache keeps y.
 
 # %%
-lesson.step("Sigmoid: derivative y(1 − y), saturation, and overflow")
+lesson.step()
 sigmoid = ae.Sigmoid()
 xs = np.array([[-1000.0, -10.0, -2.0, 0.0, 2.0, 10.0, 1000.0]])
 print("x       =", xs[0])
@@ -107,13 +107,14 @@ print(f"the library's two-branch σ: no warnings ({len(stable_warnings)}), σ(±
 # %% [markdown]
 # ## Step 4 · Tanh
 #
-#     tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x)) = 2σ(2x) − 1       tanh′(x) = 1 − tanh(x)²
+#     tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x)) = 2σ(2x) − 1
+#     tanh′(x) = 1 − tanh(x)²
 #
 # tanh is a sigmoid stretched to (−1, 1): centred on 0, with a derivative up to 1 instead of 1/4. It
 # saturates too, for large |x|. Like sigmoid, its backward needs only the output y: dL/dx = G ⊙ (1 − y²).
 
 # %%
-lesson.step("Tanh: a sigmoid stretched to (−1, 1)")
+lesson.step()
 tanh = ae.Tanh()
 xs = np.linspace(-3, 3, 7)[None, :]
 y = tanh.forward(xs)
@@ -129,7 +130,7 @@ print(f"max |tanh(x) − (2σ(2x) − 1)| = {identity_gap:.1e}")
 # nudge crossed the kink; we put one input exactly at 0 to see it counted.
 
 # %%
-lesson.step("Each activation's backward against finite differences")
+lesson.step()
 xs = np.random.default_rng(3).uniform(-3, 3, size=(4, 5))
 xs[0, 0] = 0.0  # exactly on ReLU's kink
 reports = {}
@@ -143,7 +144,7 @@ for layer in (ae.ReLU(), ae.LeakyReLU(0.1), ae.Sigmoid(), ae.Tanh()):
 # differences measure it (dots). Shaded: where the derivative is below 0.01, the saturated zone.
 
 # %%
-lesson.step("Figure: the functions and their derivatives")
+lesson.step()
 grid = np.linspace(-6, 6, 601)[None, :]
 coarse = np.linspace(-6, 6, 25)[None, :]  # includes 0
 fig = Figure(figsize=(11, 6), layout="constrained")
@@ -175,11 +176,12 @@ lesson.save(fig, "activations.png")
 # Backward multiplies by f′ once per layer. With sigmoid, f′ ≤ 1/4, so the gradient reaching the first
 # layers of a deep stack shrinks layer after layer: the *vanishing gradient*. We stack six
 # Dense(32→32) + activation layers, pass a batch forward, send a random G back, and measure the size
-# (Frobenius norm) of each Dense layer's dL/dW. With sigmoid the first layer's gradient is hundreds of
-# times smaller than the last one's; with tanh and ReLU it stays about the same size.
+# (Frobenius norm) of each Dense layer's dL/dW. With sigmoid the first layer's gradient comes out
+# hundreds to thousands of times smaller than the last one's; with tanh and ReLU it stays about the same
+# size.
 
 # %%
-lesson.step("Vanishing gradients: six Dense + activation layers, gradient size per layer")
+lesson.step()
 x_batch = np.random.default_rng(4).normal(size=(64, 32))
 norms = {}
 for name in ("sigmoid", "tanh", "relu"):
@@ -208,7 +210,7 @@ lesson.save(fig, "gradient_by_depth.png")
 # ## Self-checks
 
 # %%
-lesson.step("Self-checks")
+lesson.step()
 lesson.check("two Dense layers collapse into one", collapse_gap < 1e-12, f"max gap {collapse_gap:.1e}")
 lesson.check("the central difference at ReLU's kink is 0.5", abs(at_zero - 0.5) < 1e-9, f"{at_zero}")
 lesson.check("ReLU's check counts the kink instead of failing", relu_report.passed and relu_report.n_kinks == 1)
@@ -219,7 +221,7 @@ lesson.check("tanh(x) = 2σ(2x) − 1", identity_gap < 1e-12, f"max gap {identit
 for name, report in reports.items():
     lesson.check_gradients(f"{name} backward passes the check", report)
 sigmoid_ratio = norms["sigmoid"][-1] / norms["sigmoid"][0]
-lesson.check("sigmoid's gradient vanishes with depth", sigmoid_ratio > 50, f"last/first = {sigmoid_ratio:.0f}")
+lesson.check("sigmoid's gradient vanishes with depth", sigmoid_ratio > 100, f"last/first = {sigmoid_ratio:.0f}")
 steady = all(0.2 < norms[n][-1] / norms[n][0] < 5 for n in ("tanh", "relu"))
 lesson.check("tanh's and ReLU's do not", steady, "last/first within 5×")
 lesson.finish()

@@ -28,7 +28,7 @@ lesson = Lesson("04_losses")
 # then the rows: the same number when all rows have the same length.)
 
 # %%
-lesson.step("MSE on a 2×3 example, by hand and by MSELoss")
+lesson.step()
 pred = np.array([[0.2, 0.9, 0.4], [0.7, 0.1, 0.5]])
 target = np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.5]])
 mse = ae.MSELoss()
@@ -37,7 +37,7 @@ by_hand = float(np.mean((pred - target) ** 2))
 print(f"(p − t)² = {((pred - target) ** 2).ravel()}, n = {pred.size}")
 print(f"L by hand {by_hand:.6f}, MSELoss {L:.6f}")
 mse_grad_gap = float(np.max(np.abs(mse.backward() - 2 * (pred - target) / pred.size)))
-print("dL/dp = 2(p − t)/n =", mse.backward().ravel(), f"(gap to the formula: {mse_grad_gap})")
+print("dL/dp = 2(p − t)/n =", mse.backward().ravel(), f"(gap to the formula: {mse_grad_gap:.1e})")
 
 # %% [markdown]
 # ## Step 2 · Cross-entropy for binary targets
@@ -45,13 +45,13 @@ print("dL/dp = 2(p − t)/n =", mse.backward().ravel(), f"(gap to the formula: {
 # gives the observed t the probability p^t (1 − p)^(1 − t); the loss is its negative logarithm (small when
 # the model was confident and right, large when confident and wrong):
 #
-#     ℓ = −[t log p + (1 − t) log(1 − p)]          ℓ′ = dℓ/dp = (p − t) / (p (1 − p))
+#     ℓ = −[t log p + (1 − t) log(1 − p)]      ℓ′ = dℓ/dp = (p − t) / (p (1 − p))
 #
 # and L is the mean of ℓ over the entries. Predicting p = 0.5 everywhere costs log 2 ≈ 0.693 per entry:
 # the first loss to expect from an untrained model.
 
 # %%
-lesson.step("Binary cross-entropy: ℓ = −[t log p + (1 − t) log(1 − p)]")
+lesson.step()
 bce = ae.BCELoss()
 t = target.round()  # 0/1 targets
 L = bce.forward(pred, t)
@@ -72,7 +72,7 @@ print("dL/dp = (p − t)/(p(1 − p))/n =", bce.backward().ravel())
 # MSE's gradient is almost 0 and the unit barely learns; cross-entropy's is −1, the largest it gets.
 
 # %%
-lesson.step("Through a sigmoid: dℓ/dz = σ(z) − t, and why MSE stalls there")
+lesson.step()
 z = np.random.default_rng(0).uniform(-4, 4, size=(3, 4))
 t = (np.random.default_rng(1).random((3, 4)) > 0.5).astype(float)
 sigmoid, bce, logits_bce = ae.Sigmoid(), ae.BCELoss(), ae.BCEWithLogitsLoss()
@@ -137,17 +137,17 @@ lesson.save(fig, "loss_vs_logit.png")
 #
 # The logits form never computes p at all:
 #
-#     ℓ(z, t) = max(z, 0) − z t + log(1 + e^(−|z|))          (algebra: substitute p = σ(z) above)
+#     ℓ(z, t) = max(z, 0) − z t + log(1 + e^(−|z|))
 #
-# e^(−|z|) never overflows and log(1 + ·) (`np.log1p`) is exact for tiny arguments. In float32 it gives
-# the float64 answer to 7 digits, and its gradient σ(z) − t is 1, as it should be.
+# (substitute p = σ(z) in ℓ above and simplify: exercise 4a). In this form e^(−|z|) never overflows, and
+# log(1 + ·) (`np.log1p`) is exact for tiny arguments. In float32 it gives the float64 answer to 7 digits,
+# and its gradient σ(z) − t is 1, as it should be.
 
 # %%
-lesson.step("float32: the naive cross-entropy gives inf; the logits form is exact")
+lesson.step()
 f32 = np.float32
 print(f"float32 epsilon {np.finfo(f32).eps:.3g}; 1 − 1e-15 in float32 == 1: {f32(1) - f32(1e-15) == 1}")
-print(f"σ(20) in float32: {ae.Sigmoid().forward(np.array([[20]], dtype=f32))[0, 0]!r}")
-print("Already at z = 10 the naive float32 loss has lost digits (9.9996 for 10.00005); from z ≈ 17 it is inf.")
+print(f"σ(20) in float32: {float(ae.Sigmoid().forward(np.array([[20]], dtype=f32))[0, 0])}")
 
 
 def float32_losses(z_value: float, t_value: float) -> dict[str, tuple[float, float]]:
@@ -173,13 +173,19 @@ def float32_losses(z_value: float, t_value: float) -> dict[str, tuple[float, flo
     }
 
 
-print(f"target t = 0, loss ℓ and gradient dℓ/dz:\n{'z':>5}", end="")
-names = list(float32_losses(1.0, 0.0))
-print("".join(f"{name:>28}" for name in names))
+print("target t = 0, loss ℓ / gradient dℓ/dz:")
+columns = ("float64", "naive float32", "BCELoss float32", "logits float32")
+print(f"{'z':>5}" + "".join(f"{name:>18}" for name in columns))
 table = {}
 for z_value in (5.0, 10.0, 17.0, 20.0, 50.0, 100.0):
     table[z_value] = float32_losses(z_value, 0.0)
-    print(f"{z_value:>5.0f}" + "".join(f"{f'{v[0]:.7g} / {v[1]:.3g}':>28}" for v in table[z_value].values()))
+    print(f"{z_value:>5.0f}" + "".join(f"{f'{v[0]:.7g} / {v[1]:.3g}':>18}" for v in table[z_value].values()))
+at10 = table[10.0]
+print(
+    f"At z = 10 the naive float32 loss has already lost digits ({at10['naive float32'][0]:.5g} for "
+    f"{at10['float64 reference'][0]:.7g});\nclipped (BCELoss), every large z costs −log ε₃₂ = "
+    f"{-np.log(np.finfo(f32).eps):.4f}."
+)
 
 zs = np.linspace(0.5, 40, 300)
 rows = [float32_losses(v, 0.0) for v in zs]
@@ -195,6 +201,7 @@ for name, style in styles.items():
 first_inf = zs[~np.isfinite([row["naive float32"][0] for row in rows])][0]
 left.axvline(first_inf, color="red", linewidth=1)
 left.text(first_inf + 0.5, 2, f"naive float32 is inf\nfrom z ≈ {first_inf:.0f} on", color="red")
+print(f"on the figure's grid of z, the naive float32 loss is inf from z ≈ {first_inf:.1f} on")
 left.set_title("cross-entropy for t = 0 (confident and wrong)")
 left.set_ylabel("ℓ")
 right.set_title("gradient dℓ/dz (NaN drawn at −0.1)")
@@ -210,7 +217,7 @@ lesson.save(fig, "bce_float32.png")
 # lesson 2 did for a layer.
 
 # %%
-lesson.step("Each loss's backward against finite differences")
+lesson.step()
 rng = np.random.default_rng(2)
 binary = (rng.random((4, 5)) > 0.5).astype(float)
 loss_reports = {
@@ -229,7 +236,7 @@ for report in loss_reports.values():
 # train in float32 (half the memory of float64) to show it is safe. Expect a first loss near log 2.
 
 # %%
-lesson.step("Training on binary data with logits and BCEWithLogitsLoss, in float32")
+lesson.step()
 rng = np.random.default_rng(3)
 patterns = rng.random((3, 10)) > 0.5
 X_bits = patterns[rng.integers(0, 3, size=200)] ^ (rng.random((200, 10)) < 0.1)
@@ -253,8 +260,8 @@ print(f"bits predicted right (probability > 0.5 ↔ bit 1): {accuracy:.1%}; dtyp
 # ## Self-checks
 
 # %%
-lesson.step("Self-checks")
-lesson.check("MSELoss's backward is 2(p − t)/n", mse_grad_gap < 1e-15, f"gap {mse_grad_gap}")
+lesson.step()
+lesson.check("MSELoss's backward is 2(p − t)/n", mse_grad_gap < 1e-15, f"gap {mse_grad_gap:.1e}")
 lesson.check("BCELoss's backward is (p − t)/(p(1 − p))/n", bce_grad_gap < 1e-12, f"gap {bce_grad_gap:.1e}")
 lesson.check("Sigmoid + BCELoss backward = BCEWithLogitsLoss backward", chain_gap < 1e-12, f"gap {chain_gap:.1e}")
 lesson.check("MSE after a saturated sigmoid barely moves z", abs(mse_slope) < 1e-3 * abs(ce_slope))
@@ -268,7 +275,12 @@ lesson.check(
     f"{logits_loss} vs {ref_loss:.9f}",
 )
 clipped_loss, clipped_grad = at20["BCELoss float32 (clipped)"]
-lesson.check("float32: clipping keeps BCELoss finite but wrong", np.isfinite(clipped_loss) and clipped_loss < 17)
+clipped_large = [table[z]["BCELoss float32 (clipped)"][0] for z in (20.0, 50.0, 100.0)]
+lesson.check(
+    "float32: clipping keeps BCELoss finite but wrong: −log ε₃₂ for every large z",
+    np.allclose(clipped_large, -np.log(np.finfo(f32).eps), rtol=1e-6),
+    f"{clipped_loss:.4f}",
+)
 lesson.check(
     "float32: the gradient through σ is lost; the logits gradient is 1", clipped_grad == 0 and logits_grad == 1
 )

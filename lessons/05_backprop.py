@@ -24,7 +24,7 @@ lesson = Lesson("05_backprop")
 # Dense(5→10) + Sigmoid. Put end to end, the autoencoder is four layers in a row.
 
 # %%
-lesson.step("The autoencoder as four layers in a row")
+lesson.step()
 X = ae.datasets.founding_example(seed=1)
 model = ae.Autoencoder.from_sizes([10, 5], hidden_activation="relu", output_activation="sigmoid", seed=0)
 layers = [*model.encoder.layers, *model.decoder.layers]
@@ -37,32 +37,34 @@ for number, layer in enumerate(layers, start=1):
 # (Dense: its input; ReLU: its input; Sigmoid: its output).
 
 # %%
-lesson.step("Forward, layer by layer: what each layer caches")
+lesson.step()
 x = X[:4]
 signal = x
 for number, layer in enumerate(layers, start=1):
     before = signal.shape
     signal = layer.forward(signal)
     cached = ", ".join(f"{k} {v.shape}" for k, v in layer.cache.items() if v is not None)
-    print(f"  layer {number} {layer!r:<14} {before} → {signal.shape}   cache: {cached}")
+    print(f"  layer {number} {layer!r:<13} {before!s:<7} → {signal.shape!s:<7}  cache: {cached}")
 x_hat = signal
 forward_gap = float(np.max(np.abs(x_hat - model.forward(x))))
-print(f"the same as model.forward(x): max gap {forward_gap}")
+print(f"the same as model.forward(x): max gap {forward_gap:.1e}")
 
 # %% [markdown]
 # ## Step 3 · Backward, one layer at a time
 # The loss gives the first upstream gradient, G₄ = dL/dx̂ = 2(x̂ − x)/n (lesson 4). Then, from the last
 # layer to the first, with the equations of lessons 2 and 3 and only what the caches hold:
 #
-#     layer 4, Sigmoid (cache y = x̂):      G₃ = G₄ ⊙ y (1 − y)
-#     layer 3, Dense (cache its input h):  dL/dW₂ = hᵀ G₃,  dL/db₂ = Σ_batch G₃,  G₂ = G₃ W₂ᵀ
-#     layer 2, ReLU (cache its input a):   G₁ = G₂ ⊙ 1[a > 0]
-#     layer 1, Dense (cache x):            dL/dW₁ = xᵀ G₁,  dL/db₁ = Σ_batch G₁,  dL/dx = G₁ W₁ᵀ
+#     layer 4, Sigmoid (cache y = x̂):  G₃ = G₄ ⊙ y (1 − y)
+#     layer 3, Dense (cache input h):  dL/dW₂ = hᵀ G₃,  dL/db₂ = Σ_batch G₃,
+#                                      G₂ = G₃ W₂ᵀ
+#     layer 2, ReLU (cache input a):   G₁ = G₂ ⊙ 1[a > 0]
+#     layer 1, Dense (cache x):        dL/dW₁ = xᵀ G₁,  dL/db₁ = Σ_batch G₁,
+#                                      dL/dx = G₁ W₁ᵀ
 #
 # We compute each line with NumPy from the caches and compare with the layer's own backward.
 
 # %%
-lesson.step("Backward, layer by layer: each equation against each layer's backward")
+lesson.step()
 loss = ae.MSELoss()
 L = loss.forward(x_hat, x)
 G = loss.backward()
@@ -91,7 +93,7 @@ equation_gap = 0.0
 for name, value in by_equation.items():
     gap = float(np.max(np.abs(value - by_layer[name])))
     equation_gap = max(equation_gap, gap)
-    print(f"  {name:<15} shape {value.shape!s:<8} largest |entry| {np.abs(value).max():.3e}   gap {gap}")
+    print(f"  {name:<14} shape {value.shape!s:<8} largest |entry| {np.abs(value).max():.3e}  gap {gap:.1e}")
 dead = int((relu.cache["x"] <= 0).sum())
 print(f"ReLU blocked {dead} of {relu.cache['x'].size} entries of G₂ (inputs ≤ 0): those got no gradient")
 
@@ -102,7 +104,7 @@ print(f"ReLU blocked {dead} of {relu.cache['x'].size} entries of G₂ (inputs �
 # as our four steps, in the model's `grads`, named by their place ("encoder.0.W", …).
 
 # %%
-lesson.step("model.backward(G) does the same four steps")
+lesson.step()
 model.forward(x)
 grad_input = model.backward(loss.backward())
 names = {"encoder.0.W": "dL/dW₁", "encoder.0.b": "dL/db₁", "decoder.0.W": "dL/dW₂", "decoder.0.b": "dL/db₂"}
@@ -110,7 +112,7 @@ model_gap = max(float(np.max(np.abs(model.grads[key] - by_layer[ours]))) for key
 model_gap = max(model_gap, float(np.max(np.abs(grad_input - by_layer["layer 1 dL/dx"]))))
 for key, ours in names.items():
     print(f"  model.grads[{key!r}] {model.grads[key].shape} = our {ours}")
-print(f"max gap between model.backward and our loop: {model_gap}")
+print(f"max gap between model.backward and our loop: {model_gap:.1e}")
 
 # %% [markdown]
 # ## Step 5 · The checker's table for the whole model
@@ -121,10 +123,11 @@ print(f"max gap between model.backward and our loop: {model_gap}")
 # - **worst index, analytic, numeric**: where the worst entry is and both values there;
 # - **kinks**: entries whose nudge crossed ReLU's corner (not judged, lesson 3);
 # - **verdict**: the band (below 1e-7 good; above 1e-2 probably wrong).
+#
 # The `x (input)` row is dL/dx: what this model would hand back if it were part of a bigger one.
 
 # %%
-lesson.step("The checker's table for the whole autoencoder")
+lesson.step()
 report = ae.gradcheck.check_model(model, x, ae.MSELoss())
 print(report)
 deep = ae.Autoencoder.from_sizes([10, 8, 4], hidden_activation="tanh", output_activation="sigmoid", seed=1)
@@ -142,7 +145,7 @@ print(deep_report.summary())
 # the input it receives inside the model) and names the first failing layer by its place in the model.
 
 # %%
-lesson.step("A planted bug: the whole-model check says that; layer-by-layer checks say where")
+lesson.step()
 
 
 class ForgetfulSigmoid(ae.Sigmoid):
@@ -178,10 +181,10 @@ lesson.save(
 # ## Self-checks
 
 # %%
-lesson.step("Self-checks")
-lesson.check("layer-by-layer forward = model.forward", forward_gap == 0.0, f"gap {forward_gap}")
-lesson.check("each layer's backward = its equation from the caches", equation_gap < 1e-15, f"gap {equation_gap}")
-lesson.check("model.backward = the loop by hand", model_gap == 0.0, f"gap {model_gap}")
+lesson.step()
+lesson.check("layer-by-layer forward = model.forward", forward_gap == 0.0, f"gap {forward_gap:.1e}")
+lesson.check("each layer's backward = its equation from the caches", equation_gap < 1e-15, f"gap {equation_gap:.1e}")
+lesson.check("model.backward = the loop by hand", model_gap == 0.0, f"gap {model_gap:.1e}")
 lesson.check_gradients("the autoencoder passes the whole-model check", report)
 lesson.check_gradients("a deeper tanh autoencoder passes too", deep_report)
 failed_rows = [row.name for row in buggy_report.rows if not row.passed]

@@ -5,10 +5,13 @@
 # far to move each θ against it. Three rules, each fixing a weakness of the one before:
 #
 #     SGD:       θ ← θ − lr · g
-#     momentum:  u ← μ·u + g;          θ ← θ − lr · u            (u: a running sum of past gradients)
-#     Adam:      m ← β₁·m + (1 − β₁)·g;   v ← β₂·v + (1 − β₂)·g²        (running means of g and g²)
-#                m̂ = m / (1 − β₁ᵗ);   v̂ = v / (1 − β₂ᵗ)                 (bias correction, t = step number)
+#     momentum:  u ← μ·u + g;                θ ← θ − lr · u
+#     Adam:      m ← β₁·m + (1 − β₁)·g;      v ← β₂·v + (1 − β₂)·g²
+#                m̂ = m / (1 − β₁ᵗ);          v̂ = v / (1 − β₂ᵗ)
 #                θ ← θ − lr · m̂ / (√v̂ + ε)
+#
+# u is a running sum of past gradients; m and v are running means of g and g²; dividing by (1 − βᵗ), with
+# t the step number, is Adam's *bias correction*.
 #
 # We run all three on a two-number problem we can draw, write one step of each by hand, look closely at
 # Adam's bias correction at t = 1, and then race them on lesson 1's autoencoder.
@@ -37,7 +40,7 @@ lesson = Lesson("06_optimizers")
 # only (1 − lr) per step: SGD crawls along the valley.
 
 # %%
-lesson.step("A long, narrow valley: f(w) = ½(w₁² + 50 w₂²)")
+lesson.step()
 CURVATURE = np.array([1.0, 50.0])
 START = np.array([-4.5, 1.0])
 
@@ -85,7 +88,7 @@ _, too_far = descend(ae.SGD(lr=0.045), 50)
 # gradients, so both directions move at about the same speed.
 
 # %%
-lesson.step("SGD, momentum and Adam in the valley")
+lesson.step()
 steps = 100
 runs = {
     "SGD lr=0.035": descend(ae.SGD(lr=0.035), steps),
@@ -120,7 +123,7 @@ lesson.save(fig, "bowl_paths.png")
 # read it: `opt.state["w"]` holds u (SGD with momentum) or m and v (Adam), and Adam's step count is `opt.t`.
 
 # %%
-lesson.step("One step of each rule, by hand, against the optimizer")
+lesson.step()
 g = CURVATURE * START
 lr = 0.1
 by_hand = {
@@ -155,14 +158,14 @@ state_gap = float(np.max(np.abs(adam.state["w"]["m"] - m)) + np.max(np.abs(adam.
 # v = (1 − β₂) g² = 0.001 g². Dividing by (1 − β₁ᵗ) and (1 − β₂ᵗ) undoes exactly that shrinkage. At
 # t = 1 it gives m̂ = g and v̂ = g², so the first step is lr · g / (|g| + ε) ≈ lr · sign(g): lr for every
 # parameter, whether its gradient is 1e-4 or 1e4 (ε shows only when |g| is not much larger than ε).
-# Without the correction the step would be lr · 0.1 / √0.001 ≈ 3.16 lr at t = 1, and up to 6.5 lr
-# around t = 10, for a constant gradient.
+# Without the correction the step would be lr · 0.1 / √0.001 ≈ 3.16 lr at t = 1, and up to 6.6 lr
+# (at t = 12), for a constant gradient.
 #
 # A bug seen in real code divides by (1 − β₁) instead of (1 − β₁ᵗ). At t = 1 the two agree, so a test
 # of the first step alone cannot catch it; at t = 2 they differ. Test step 2 as well.
 
 # %%
-lesson.step("Adam's bias correction: the first step is lr · sign(g)")
+lesson.step()
 first_step = by_optimizer["Adam"] - START
 print(f"Adam's first step: {first_step} = −lr · sign(g) · {np.abs(first_step / lr)}")
 uncorrected = -lr * m / (np.sqrt(v) + eps)
@@ -185,7 +188,7 @@ wrong_at_2 = (1 - b1**2) / (1 - b1)  # m after 2 steps of a constant g is (1 −
 print(f"constant gradients 1e-4 and 1e4: step/lr at t = 1, 2, 10, 1000: {measured[[0, 1, 9, 999], 0]} and", end=" ")
 print(f"{measured[[0, 1, 9, 999], 1]}")
 print(f"the step is lr · |g| / (|g| + ε): ε = {eps:g} shows when |g| = 1e-4 ({expected[0]:.6f})")
-print(f"uncorrected step/lr at t = 1, 10, 100, 1000: {without[[0, 9, 99, 999]]}")
+print(f"uncorrected step/lr at t = 1, 10, 100, 1000: {without[[0, 9, 99, 999]]}; largest {without.max():.2f}")
 print(f"dividing m by (1 − β₁) instead of (1 − β₁ᵗ): step/lr at t = 2 is {wrong_at_2:.2f} instead of 1")
 fig = Figure(figsize=(6.5, 4), layout="constrained")
 ax = fig.add_subplot()
@@ -210,7 +213,7 @@ lesson.save(fig, "adam_bias_correction.png")
 # similar gradients, u ≈ g / (1 − μ) = 10 g. Their two curves lie on top of each other.
 
 # %%
-lesson.step("The race: every optimizer on lesson 1's autoencoder")
+lesson.step()
 X = ae.datasets.founding_example(seed=1)
 epochs = lesson.pick(full=300, fast=100)
 contenders = {
@@ -236,7 +239,7 @@ lesson.save(
 # ## Self-checks
 
 # %%
-lesson.step("Self-checks")
+lesson.step()
 lesson.check(
     "SGD above its cap diverges in the valley", too_far[-1] > too_far[0], f"f: {too_far[0]:.1f} → {too_far[-1]:.3g}"
 )
@@ -253,9 +256,20 @@ lesson.check(
 lesson.check(
     "without the correction the first step is 3.16 lr", abs(abs(uncorrected[0]) / lr - 0.1 / 0.001**0.5) < 1e-6
 )
+lesson.check(
+    "and up to 6.6 lr, at t = 12",
+    round(without.max(), 1) == 6.6 and np.argmax(without) + 1 == 12,
+    f"{without.max():.2f} lr at t = {np.argmax(without) + 1}",
+)
 lesson.check("the (1 − β₁) bug shows at t = 2", abs(wrong_at_2 - 1.9) < 1e-12, f"{wrong_at_2:.2f} × lr")
 finals = {name: values[-1] for name, values in curves.items()}
 lesson.check("every optimizer lowered the loss", all(v[-1] < v[0] for v in curves.values()))
+sgd_1, momentum_01 = finals["SGD lr=1"], finals["momentum lr=0.1, μ=0.9"]
+lesson.check(
+    "momentum lr=0.1, μ=0.9 moves like SGD lr=1",
+    abs(sgd_1 - momentum_01) < 0.02 * sgd_1,
+    f"{momentum_01:.4f} vs {sgd_1:.4f}",
+)
 lesson.check(
     "SGD at Adam's lr barely moves",
     curves["SGD lr=1e-3"][0] - finals["SGD lr=1e-3"] < 0.1 * (curves["Adam lr=1e-3"][0] - finals["Adam lr=1e-3"]),

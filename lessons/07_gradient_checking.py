@@ -26,7 +26,8 @@ lesson = Lesson("07_gradient_checking")
 # its Taylor series, f(x ± h) = f(x) ± h f′(x) + h² f″(x)/2 ± h³ f‴(x)/6 + …; subtract the two and divide
 # by 2h: the even terms cancel and
 #
-#     (f(x + h) − f(x − h)) / 2h = f′(x) + f‴(x) h²/6 + …         truncation error ≈ |f‴| h²/6
+#     (f(x + h) − f(x − h)) / 2h = f′(x) + f‴(x) h²/6 + …
+#     truncation error ≈ |f‴| h²/6
 #
 # so a smaller h is better, until rounding takes over. Each computed f is off by up to half a unit in the
 # last place, ε·|f|/2, with ε the *machine epsilon* (the gap between 1 and the next number: 2.2e-16 in
@@ -38,9 +39,13 @@ lesson = Lesson("07_gradient_checking")
 # The sum is smallest near h ≈ ε^(1/3), where the error is about ε^(2/3). We measure the relative error
 # |numeric − f′| / |f′| at 101 points x in [0.5, 1] for each h, in float64 and in float32, and print the
 # median, the worst, and the estimate (truncation + rounding) from the two formulas.
+#
+# Read down a column: the error falls as h² (two decades per decade of h), then rises as 1/h. The estimate
+# bounds the worst case; typical errors are smaller, as rounding errors partly cancel. In float32, from
+# h ≈ 1e-8 on, x + h rounds to x itself: the numeric derivative is 0 and the relative error exactly 1.
 
 # %%
-lesson.step("Truncation ∝ h² against rounding ∝ ε/h, on f = tanh")
+lesson.step()
 points = np.linspace(0.5, 1.0, 101)
 t = np.tanh(points)
 exact = 1 - t**2
@@ -72,9 +77,6 @@ for dtype in (np.float64, np.float32):
         f"{np.dtype(dtype).name}: ε = {eps:.1e}; best h {best[dtype]:.0e} (ε^(1/3) = {eps ** (1 / 3):.0e}), "
         f"median error there {min(typical[dtype]):.0e} (ε^(2/3) = {eps ** (2 / 3):.0e})"
     )
-print("Down a column the error falls as h² (two decades per decade of h), then rises as 1/h. The estimate")
-print("bounds the worst case; typical errors are smaller, as rounding errors partly cancel. In float32, from")
-print("h ≈ 1e-8 on, x + h rounds to x itself: the numeric derivative is 0 and the relative error 1.")
 
 # %% [markdown]
 # ## Step 2 · The eps sweep of a layer
@@ -87,7 +89,7 @@ print("h ≈ 1e-8 on, x + h rounds to x itself: the numeric derivative is 0 and 
 # no number between x and x + h at all: x + h rounds to x, the numeric gradient is 0, the error is 1.
 
 # %%
-lesson.step("The eps sweep of Dense(4→3) + Tanh: float64, float32, Richardson, complex step")
+lesson.step()
 sweep = ae.gradcheck.eps_sweep(seed=0)
 print(sweep)
 k_default = int(np.argmin(np.abs(np.log(sweep.eps / ae.gradcheck.DEFAULT_EPS))))
@@ -123,7 +125,7 @@ lesson.save(fig, "eps_sweep.png")
 # float32 layer runs the same code, so proving the float64 copy proves it.
 
 # %%
-lesson.step("float32: a correct layer at its best step and at float64's step")
+lesson.step()
 print(f"float64 at the default eps {ae.gradcheck.DEFAULT_EPS:.0e}: relative error {central64[k_default]:.1e}")
 print(f"float32 at the same eps: {central32[k_default]:.1e}, the band '{ae.gradcheck.band(central32[k_default])}'")
 print(f"float32 at its best eps {best32[0]:.0e}: {best32[1]:.1e}, the band '{ae.gradcheck.band(best32[1])}'")
@@ -139,7 +141,8 @@ for note in report32.all_notes:
 # **Complex step.** Let i be the imaginary unit (i² = −1). For a function that works on complex numbers
 # with the same formulas as on real ones, step 1's series with ih in place of h gives
 #
-#     f(x + ih) = f(x) + ih f′(x) − h² f″(x)/2 − ih³ f‴(x)/6 + …     so   f′(x) ≈ Im f(x + ih) / h
+#     f(x + ih) = f(x) + ih f′(x) − h² f″(x)/2 − ih³ f‴(x)/6 + …
+#     so  f′(x) ≈ Im f(x + ih) / h
 #
 # with truncation ∝ h² and no subtraction at all, hence no rounding blow-up: h = 1e-20 gives f′ to the
 # last digit. The catch: the code must be *complex-safe*. |x| is not (it is not a smooth function of a
@@ -151,7 +154,7 @@ for note in report32.all_notes:
 # ~1e-13 before rounding bites.
 
 # %%
-lesson.step("The complex step Im f(x + ih)/h and Richardson (4 D(h/2) − D(h))/3")
+lesson.step()
 complex_error = float(np.max(np.abs(np.tanh(points + 1e-20j).imag / 1e-20 - exact) / exact))
 h = 1e-3
 richardson = (4 * central(points, h / 2, np.float64) - central(points, h, np.float64)) / 3
@@ -179,15 +182,15 @@ for note in sigmoid_report.all_notes:
 # absolute errors grow a millionfold while the relative ones stay put. The CS231n course reads it in
 # bands, which the checker prints as the verdict:
 #
-#     > 1e-2          probably wrong       a wrong formula
-#     1e-2 … 1e-4     uncomfortable        a small mistake, or float32 rounding
-#     1e-4 … 1e-7     fine with kinks      acceptable only where the function has kinks
-#     < 1e-7          good                 correct
+#     > 1e-2        probably wrong     a wrong formula
+#     1e-2 … 1e-4   uncomfortable      a small mistake, or float32 rounding
+#     1e-4 … 1e-7   fine with kinks    acceptable only where there are kinks
+#     < 1e-7        good               correct
 #
 # The checker itself passes a row when every relative error is ≤ 1e-6 (`rtol`).
 
 # %%
-lesson.step("Relative error: blind to the size of L; the four bands")
+lesson.step()
 layer = ae.Sequential([ae.Dense(4, 3, rng=0), ae.Tanh()])
 G = np.random.default_rng(2).standard_normal((5, 3))
 
@@ -239,7 +242,7 @@ for value in (0.3, 3e-3, 3e-6, 3e-9):
 # "0.00e+00" in its tables means: nothing measurable is wrong.
 
 # %%
-lesson.step("The noise floor: a correct layer whose dL/dx₃ is about 1e-9")
+lesson.step()
 tiny = ae.Sequential([ae.Dense(4, 3, rng=0), ae.Tanh()])
 tiny.layers[0].params["W"][2] *= 1e-9
 tiny_errors = relative_errors(analytic_dx(tiny, x, G), numeric_dx(tiny, x, G, H))
@@ -259,7 +262,7 @@ print(tiny_report)
 # correct ReLU fails.
 
 # %%
-lesson.step("Kinks: ReLU with inputs at, or within h of, its corner")
+lesson.step()
 x_kink = np.array([[0.0, 1e-7, -2e-6, 0.5, -0.3, 1.2]])
 G_kink = np.ones_like(x_kink)
 kink_errors = relative_errors(analytic_dx(ae.ReLU(), x_kink, G_kink), numeric_dx(ae.ReLU(), x_kink, G_kink, H))
@@ -291,7 +294,7 @@ print(undeclared_report.summary())
 # The command line does the same for a file of yours: `python -m autoencoder_np gradcheck my.py:MyLayer`.
 
 # %%
-lesson.step("Two planted bugs: a sign slip and a gradient never written")
+lesson.step()
 
 
 class SignSlipTanh(ae.Tanh):
@@ -322,7 +325,7 @@ sign_errors = relative_errors(analytic_dx(SignSlipTanh(), x, G_x), numeric_dx(Si
 # noise floor), against the four bands. Under each column: what the checker says.
 
 # %%
-lesson.step("Figure: the relative errors of every case against the bands")
+lesson.step()
 kink_entries = kink_report["x (input)"].kinks.ravel()
 layer_dx = analytic_dx(layer, x, G)
 cases = {
@@ -365,9 +368,10 @@ lesson.save(fig, "error_bands.png")
 # ## Self-checks
 
 # %%
-lesson.step("Self-checks")
+lesson.step()
 lesson.check("float64's best step is near ε^(1/3)", 1e-6 <= best[np.float64] <= 1e-4, f"best h {best[np.float64]:.0e}")
 lesson.check("float32's best step is near ε^(1/3)", 1e-3 <= best[np.float32] <= 1e-2, f"best h {best[np.float32]:.0e}")
+lesson.check("in float32 from h = 1e-8 on the relative error is 1", np.all(np.array(typical[np.float32][7:]) == 1))
 lesson.check("the layer's float64 optimum is below 1e-9", best64[1] < 1e-9, f"{best64[1]:.1e} at eps {best64[0]:.0e}")
 lesson.check("float32 cannot get below 1e-6", best32[1] > 1e-6, f"{best32[1]:.1e} at eps {best32[0]:.0e}")
 lesson.check(

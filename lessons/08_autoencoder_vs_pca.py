@@ -36,7 +36,7 @@ lesson = Lesson("08_autoencoder_vs_pca")
 # with three strong directions and seven weak ones, rotated at random so no single feature shows them.
 
 # %%
-lesson.step("PCA: centre, SVD, keep the top k directions")
+lesson.step()
 n, d, k = lesson.pick(full=500, fast=300), 10, 3
 rng = np.random.default_rng(0)
 spread = np.array([3.0, 2.5, 2.0, 0.6, 0.5, 0.4, 0.3, 0.3, 0.2, 0.2])  # std along each hidden direction
@@ -64,14 +64,14 @@ print(f"V_k is orthonormal: V_kᵀV_k = I up to {np.max(np.abs(V_k.T @ V_k - np.
 # with a ten times smaller learning rate to settle.
 
 # %%
-lesson.step("A linear autoencoder 10→3→10, trained with MSE")
+lesson.step()
 linear = ae.Autoencoder(ae.Sequential([ae.Dense(d, k, rng=1)]), ae.Sequential([ae.Dense(k, d, rng=2)]))
 fast_phase = linear.fit(X, epochs=400, batch_size=n, optimizer=ae.Adam(lr=2e-2), verbose=0)
 slow_phase = linear.fit(X, epochs=1000, batch_size=n, optimizer=ae.Adam(lr=2e-3), verbose=0)
 linear_curve = fast_phase["loss"] + slow_phase["loss"]
 linear_mse = linear.evaluate(X)
 print(f"loss: first epoch {linear_curve[0]:.4f}, after {len(linear_curve)} epochs {linear_mse:.5f}")
-print(f"PCA's MSE {pca_mse:.5f}: the autoencoder is within {100 * (linear_mse / pca_mse - 1):.3f}% of it")
+print(f"PCA's MSE {pca_mse:.5f}: the autoencoder's is {linear_mse / pca_mse - 1:.1e} above it, relatively")
 
 # %% [markdown]
 # ## Step 3 · Same subspace: principal angles
@@ -84,7 +84,7 @@ print(f"PCA's MSE {pca_mse:.5f}: the autoencoder is within {100 * (linear_mse / 
 # variance, so the gradient that corrects the tilt is small. That is why step 2 trains so long.
 
 # %%
-lesson.step("Principal angles between the autoencoder's subspace and PCA's")
+lesson.step()
 
 
 def principal_angles(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -134,7 +134,7 @@ lesson.save(fig, "linear_ae_vs_pca.png")
 # (`Identity`: the points are not limited to (0, 1)), can bend its line along the arc.
 
 # %%
-lesson.step("Points on a half circle: PCA (k = 1) against a nonlinear autoencoder (code size 1)")
+lesson.step()
 m_points = lesson.pick(full=500, fast=300)
 rng = np.random.default_rng(1)
 theta = rng.uniform(0, np.pi, size=m_points)
@@ -155,7 +155,8 @@ print(f"PCA, k = 1:                    MSE {arc_pca_mse:.5f}")
 print(
     f"nonlinear autoencoder, code 1: MSE {arc_ae_mse:.5f} after {epochs} epochs ({arc_pca_mse / arc_ae_mse:.0f}× lower)"
 )
-print(f"the noise itself has variance 0.03² = {0.03**2:.5f} per coordinate: the autoencoder is down at that scale")
+print(f"the noise itself has variance 0.03² = {0.03**2:.5f} per coordinate: the autoencoder's MSE is", end=" ")
+print(f"{arc_ae_mse / 0.03**2:.1f} times that")
 print(f"the code orders the points like θ does: rank correlation {order:+.3f} (±1: the code is θ, up to a bend)")
 
 fig = Figure(figsize=(13, 4), layout="constrained")
@@ -183,7 +184,7 @@ lesson.save(fig, "nonlinear_manifold.png")
 # approach it (lesson 6's fastest optimizer gets about there).
 
 # %%
-lesson.step("Lesson 1's data: the best 5-number linear code")
+lesson.step()
 X1 = ae.datasets.founding_example(seed=1)
 _, s1, _ = np.linalg.svd(X1 - X1.mean(axis=0), full_matrices=False)
 pca5 = float(np.sum(s1[5:] ** 2) / X1.size)
@@ -194,7 +195,7 @@ print(f"variance per direction s²/n: {s1**2 / len(X1)}: all about equal, as for
 # ## Self-checks
 
 # %%
-lesson.step("Self-checks")
+lesson.step()
 lesson.check("PCA's MSE is the dropped variance", abs(pca_mse - np.sum(s[k:] ** 2) / X.size) < 1e-12)
 lesson.check(
     "the linear autoencoder matches PCA's MSE", linear_mse < 1.001 * pca_mse, f"{linear_mse:.5f} vs {pca_mse:.5f}"

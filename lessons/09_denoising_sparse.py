@@ -30,7 +30,7 @@ lesson = Lesson("09_denoising_sparse")
 # two bars per image. A pixel is 1 where any bar covers it. Each image is flattened to 64 numbers.
 
 # %%
-lesson.step("The data: 8×8 images of random horizontal and vertical bars")
+lesson.step()
 BARS = np.zeros((16, 8, 8))
 for i in range(8):
     BARS[i, i, :] = 1  # row i
@@ -67,7 +67,7 @@ print("one image (8×8):", X[3].reshape(8, 8).astype(int), sep="\n")
 # lesson starts from the same initial weights and sees the same batches.
 
 # %%
-lesson.step("A plain autoencoder 64→32→64 with cross-entropy on logits")
+lesson.step()
 
 
 def autoencoder(first_layers: list, extra_code_layers: list) -> ae.Autoencoder:
@@ -93,11 +93,12 @@ print(f"after {epochs} epochs, on clean test images: cross-entropy {plain.evalua
 
 # %% [markdown]
 # ## Step 3 · Corrupt the input
-# Add Gaussian noise of standard deviation 0.5 to every pixel of the test images. The plain autoencoder
-# learned to copy, so it copies much of the noise too. We score what it returns against the *clean* image.
+# Add Gaussian noise of standard deviation 0.5 to every pixel of the test images, and score what the
+# plain autoencoder returns against the *clean* image. It never saw noise in training: its narrow code
+# drops some of the noise, but it learned to copy, so part of the noise comes through.
 
 # %%
-lesson.step("Noisy test images: the plain autoencoder copies the noise")
+lesson.step()
 NOISE = 0.5
 X_noisy = X_test + NOISE * np.random.default_rng(2).normal(size=X_test.shape)
 noisy_itself = float(np.mean((np.clip(X_noisy, 0, 1) - X_test) ** 2))
@@ -114,7 +115,7 @@ print(f"                         plain autoencoder's reconstruction       {plain
 # random entries instead, which lesson 11's recommender uses.)
 
 # %%
-lesson.step("A denoising autoencoder: GaussianNoise(0.5) in front, clean targets")
+lesson.step()
 denoising = train(autoencoder([ae.GaussianNoise(NOISE, rng=3)], []))
 dae_noisy = float(np.mean((probabilities(denoising, X_noisy) - X_test) ** 2))
 dae_clean = float(np.mean((probabilities(denoising, X_test) - X_test) ** 2))
@@ -142,14 +143,14 @@ lesson.save(fig, "denoising.png")
 # add its own term to the loss: it returns it from `aux_loss()` after forward (`fit` adds it to the loss)
 # and adds the term's gradient in backward. Our layer passes h through unchanged:
 #
-#     forward:   y = h                     aux = λ · (1 / (B·k)) Σ |h|          (B rows, k code units)
+#     forward:   y = h,   aux = λ · (1 / (B·k)) Σ |h|     (B rows, k code units)
 #     backward:  dL/dh = dL/dy + λ · sign(h) / (B·k)
 #
 # |h| has a kink at 0 like ReLU (lesson 3), so the layer declares `kinks = (0.0,)` and keeps its input in
 # `cache["x"]`: the checker then counts, not fails, entries next to 0. We check it before we use it.
 
 # %%
-lesson.step("Our own layer: an L1 penalty on the code, checked by finite differences")
+lesson.step()
 
 
 class L1Penalty(ae.Layer):
@@ -187,10 +188,10 @@ print(f"sparse autoencoder (λ = {STRENGTH}): MSE on clean test images {sparse_c
 # ## Step 6 · The codes
 # For each model, the codes of 12 test images (rows) over the 32 code units (columns). A unit counts as
 # *active* for an image when its value is above 0.01. The plain code uses most units for every image;
-# the sparse code only a few, about as many as the image has bars.
+# the sparse code only a few (compare them with the number of bars per image, printed below).
 
 # %%
-lesson.step("The codes: how many units each image uses")
+lesson.step()
 models = {"plain": plain, "denoising": denoising, f"sparse (λ = {STRENGTH})": sparse}
 codes = {name: model.encode(X_test) for name, model in models.items()}
 active = {name: float(np.mean(h > 0.01)) for name, h in codes.items()}
@@ -215,7 +216,7 @@ lesson.save(fig, "codes.png")
 # bars across its units in mixed patterns; noise, and even more sparsity, push each unit to one bar.
 
 # %%
-lesson.step("What each unit draws: decoder rows as 8×8 pictures")
+lesson.step()
 bar_units = {}
 for name, model in models.items():
     W = model.decoder.layers[0].params["W"]  # (32, 64)
@@ -239,7 +240,7 @@ lesson.save(fig, "decoder_weights.png")
 # ## Self-checks
 
 # %%
-lesson.step("Self-checks")
+lesson.step()
 lesson.check("the plain autoencoder learned the clean images", plain_clean < 0.02, f"MSE {plain_clean:.4f}")
 lesson.check("it removes some noise by itself", plain_noisy < noisy_itself, f"{plain_noisy:.4f} < {noisy_itself:.4f}")
 lesson.check(

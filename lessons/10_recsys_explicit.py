@@ -34,7 +34,7 @@ lesson = Lesson("10_recsys_explicit")
 # (users, items) matrix with 0 for "no rating". 0 is not a rating: it means *unknown*.
 
 # %%
-lesson.step("The rating matrix: users × items, mostly empty")
+lesson.step()
 data = lesson.ratings()
 R_all = data.matrix()
 observed_all = R_all > 0
@@ -71,12 +71,12 @@ lesson.save(fig, "ratings.png")
 #
 # The score is the root mean squared error over the held-out pairs (u, i):
 #
-#     RMSE = √( mean over (u, i) of (r̂_ui − r_ui)² )          in stars: 0 is perfect
+#     RMSE = √( mean over (u, i) of (r̂_ui − r_ui)² )     in stars: 0 is perfect
 #
 # Each part's `matrix()` has the full (users, items) shape with only that part's ratings.
 
 # %%
-lesson.step("Split the ratings: 81% train, 9% validation, 10% test; RMSE")
+lesson.step()
 split = rs.split_ratings(data, seed=0)
 print(split.describe())
 R, V, T = split.train.matrix(), split.validation.matrix(), split.test.matrix()
@@ -91,7 +91,7 @@ print(f"overlap between the parts: {int(((R > 0) & (V > 0)).sum() + ((R > 0) & (
 # the standard deviation of the ratings: the number any model must beat.
 
 # %%
-lesson.step("Baseline 1: predict the mean training rating μ for everyone")
+lesson.step()
 mu = R[observed].mean()
 mean_val = rmse(np.full(len(val_users), mu), V[val_users, val_items])
 global_mean = rs.GlobalMean().fit(R)
@@ -110,7 +110,7 @@ print(f"rs.GlobalMean predicts the same: {global_mean.predict(val_users, val_ite
 # two for 10 sweeps. We try four values of λ and keep the best on validation.
 
 # %%
-lesson.step("Baseline 2: r̂ = μ + b_u + b_i, with λ chosen on validation")
+lesson.step()
 bias_scores = {}
 for l2 in rs.Biases.param_grid["l2"]:
     model = rs.Biases(l2=l2).fit(R)
@@ -130,15 +130,15 @@ print(
 # *missing* ratings included: exactly the entries we want it to predict. The fix is a *mask* m (1 where
 # a rating is observed, 0 elsewhere) and a mean over the observed entries only:
 #
-#     L = Σ m ⊙ (r̂ − r)² / Σ m          dL/dr̂ = 2 m ⊙ (r̂ − r) / Σ m   (0 at every missing entry)
+#     L = Σ m ⊙ (r̂ − r)² / Σ m      dL/dr̂ = 2 m ⊙ (r̂ − r) / Σ m
 #
-# Every loss of the library takes it: `loss.forward(pred, target, mask)`, and `fit(X, mask=M)` passes each
-# batch's rows of M along. A missing entry then gives no gradient at all: whatever the network outputs
-# there is free, and that output is the prediction. To see why it matters, we train the same network for
-# a few epochs without the mask: it learns the zeros.
+# Every loss of the library takes the mask: `loss.forward(pred, target, mask)`, and `fit(X, mask=M)` passes
+# each batch's rows of M along. A missing entry then gives no gradient at all: whatever the network outputs
+# there is free, and that output is the prediction. To see why it matters, we train the same network for a
+# few epochs without the mask: it learns the zeros.
 
 # %%
-lesson.step("A masked MSE: the mean over observed entries, no gradient at missing ones")
+lesson.step()
 pred = np.array([[3.5, 2.0, 4.0], [1.0, 5.0, 3.0]])
 target = np.array([[4.0, 0.0, 5.0], [0.0, 4.0, 0.0]])  # 0 = missing
 mask = (target > 0).astype(float)
@@ -164,13 +164,14 @@ print(masked_report.summary())
 # to the star range [1, 5]. A user or item without any training rating gets 3 stars (the network knows
 # nothing about it). After every epoch a *callback* (an object `fit` calls) measures the validation RMSE,
 # so we see when the network starts to learn the training ratings' noise instead of the tastes
-# (*overfitting*). Batches hold an eighth of the items, so each epoch takes 8 Adam steps.
+# (*overfitting*). Batches hold an eighth of the items (at least 16), so each epoch takes 8 Adam steps
+# (fewer on a tiny data set).
 
 # %%
-lesson.step("I-AutoRec by hand: items as rows, masked MSE, validation RMSE after each epoch")
+lesson.step()
 hidden = lesson.pick(full=200, fast=100)
 epochs = lesson.pick(full=80, fast=30)
-batch_size = max(16, n_items // 8)
+batch_size = max(16, -(-n_items // 8))  # ⌈items / 8⌉
 lr = 5e-3
 X, M = R.T.astype(np.float32), observed.T.astype(np.float32)  # (items, users): one item per row
 low, high = R[observed].min(), R[observed].max()
@@ -224,9 +225,9 @@ handmade.fit(
     callbacks=[tracker],
 )
 curve = np.array(tracker.values)
-print(f"with the mask, {epochs} epochs of {-(-n_items // batch_size)} steps, hidden {hidden}:")
-print("  validation RMSE every few epochs:", np.round(curve[:: max(1, epochs // 8)], 4))
-print(f"  best {curve.min():.4f} at epoch {curve.argmin() + 1}, last {curve[-1]:.4f}")
+steps_per_epoch = -(-n_items // batch_size)
+print(f"with the mask: {epochs} epochs of {steps_per_epoch} steps (batches of {batch_size} items), hidden {hidden}")
+lesson.print_curve("validation RMSE by epoch (★ the lowest)", curve, mark=int(curve.argmin()) + 1)
 
 # %% [markdown]
 # ## Step 7 · The library's AutoRec: L2, and the best epoch
@@ -242,7 +243,7 @@ print(f"  best {curve.min():.4f} at epoch {curve.argmin() + 1}, last {curve[-1]:
 # validation.
 
 # %%
-lesson.step("rs.AutoRec: the same network; then λ for the L2 penalty, chosen on validation")
+lesson.step()
 training = {"hidden": hidden, "lr": lr, "epochs": epochs, "batch_size": batch_size, "patience": 0, "seed": 0}
 plain = rs.AutoRec("item", l2=0.0, **training).fit(R, V)
 library_curve = plain.validation_trace_[:, 2]
@@ -288,7 +289,7 @@ lesson.save(fig, "autorec_rmse.png")
 # MovieLens-100K it measures RMSE 0.881 for I-AutoRec and 0.939 for the biases, see the README.)
 
 # %%
-lesson.step("The test ratings, once: mean, biases, AutoRec")
+lesson.step()
 truth = T[test_users, test_items]
 final = {"global mean": global_mean, f"biases (λ = {best_l2:g})": biases, f"I-AutoRec (λ = {chosen_l2:g})": autorec}
 test_rmse = {}
@@ -307,7 +308,7 @@ for item in items:
 # ## Self-checks
 
 # %%
-lesson.step("Self-checks")
+lesson.step()
 lesson.check("the masked MSE is Σ m(r̂ − r)² / Σ m", abs(masked - masked_by_hand) < 1e-12)
 lesson.check("its gradient is 0 at missing entries", np.all(gradient[mask == 0] == 0))
 lesson.check_gradients("the masked loss passes the gradient check", masked_report)
@@ -316,6 +317,7 @@ lesson.check(
     "without the mask the network learns the zeros", unmasked_out.mean() < 2, f"mean output {unmasked_out.mean():.2f}"
 )
 lesson.check("rs.AutoRec with λ = 0 is our network", gap < 1e-6, f"largest gap {gap:.1e}")
+lesson.check("an epoch takes 8 Adam steps", steps_per_epoch == 8 or n_items < 128, f"{steps_per_epoch} steps")
 names = list(final)
 lesson.check("biases beat the global mean on test", test_rmse[names[1]] < test_rmse[names[0]] - 0.02)
 lesson.check(

@@ -35,7 +35,7 @@ lesson = Lesson("11_recsys_implicit")
 # low ratings and, far more often, items the user never met.
 
 # %%
-lesson.step("From ratings to clicks: ratings above 3.5 become 1")
+lesson.step()
 data = lesson.ratings(n_users=lesson.pick(full=2000, fast=1000))
 X_all = data.binarize(3.5)
 clicks_per_item = X_all.sum(axis=0)
@@ -49,17 +49,25 @@ print(f"the 10% most clicked items hold {top_share:.0%} of the clicks: a long ta
 
 # %% [markdown]
 # ## Step 2 · Held-out users
-# `rs.split_heldout_users` (Liang et al.'s "strong generalization" protocol) sets 10% of the users aside
-# for validation and 10% for test; the models train on the other users' full rows. Each held-out user's
-# clicks are split at random: 80% are the *fold-in input* the model sees, 20% the *targets* it must rank
-# high. The model has never seen these users, so this is what happens when a real user comes back with
-# their history: no retraining, just the history in and a ranking out.
+# `rs.split_heldout_users` (Liang et al.'s "strong generalization" protocol) first leaves out the users with
+# fewer than 5 clicks: too few to split into what a model sees and what it must find. Of the others it sets
+# 10% aside for validation and 10% for test; the models train on the remaining 80%, their full rows. Each
+# held-out user's clicks are split at random: 80% are the *fold-in input* the model sees, 20% (rounded down)
+# the *targets* it must rank high. The model has never seen these users, so this is what happens when a real
+# user comes back with their history: no retraining, just the history in and a ranking out.
 
 # %%
-lesson.step("Held-out users: train on 80% of the users; rank the hidden 20% of the others' clicks")
+lesson.step()
 split = rs.split_heldout_users(data, seed=0)
 print(split.describe())
 train, validation, test = split.train, split.validation, split.test
+active = int((X_all.sum(axis=1) >= 5).sum())
+kept = train.shape[0] + len(validation) + len(test)
+print(
+    f"{data.n_users - active} of {data.n_users} users have fewer than 5 clicks and are left out; of the other "
+    f"{active}: {train.shape[0] / active:.0%} train, {len(validation) / active:.0%} validation, "
+    f"{len(test) / active:.0%} test"
+)
 u = int(np.argmax(test.targets.sum(axis=1) >= 5))  # the first test user with at least 5 clicks to find
 print(
     f"test user {u}: {int(test.input[u].sum())} clicks in, {int(test.targets[u].sum())} to find among "
@@ -71,15 +79,16 @@ print(
 # A model gives every item a score; the user's input items are set to −∞ (we do not recommend what they
 # have), and the top K form the list. With T the targets and hits = how many of the top K are in T:
 #
-#     Recall@K = hits / min(K, |T|)                  1 when the list is as full of targets as it can be
+#     Recall@K = hits / min(K, |T|)
 #     DCG@K    = Σ_(rank r = 1…K) [item at r ∈ T] / log₂(r + 1)
 #     NDCG@K   = DCG@K / (the DCG of a perfect list)
 #
-# Recall ignores the order within the top K; NDCG rewards a hit at rank 1 more than one at rank K. Both
-# are averaged over the users. A small example by hand, then the library's functions:
+# Recall@K is 1 when the list is as full of targets as it can be. Recall ignores the order within the top K;
+# NDCG rewards a hit at rank 1 more than one at rank K. Both are averaged over the users. A small example by
+# hand, then the library's functions:
 
 # %%
-lesson.step("Recall@K and NDCG@K on a toy ranking, by hand and by the library")
+lesson.step()
 toy_scores = np.array([[0.9, 0.1, 0.8, 0.3, 0.2, 0.7, 0.0]])  # ranking: items 0, 2, 5, 3, 4, 1, 6
 toy_targets = np.array([[0, 0, 1, 0, 1, 1, 0]])  # the user clicked items 2, 4 and 5
 ranking = top_k(toy_scores, 4)[0]
@@ -118,7 +127,7 @@ def metrics(model: rs.Recommender, fold: rs.FoldIn) -> dict[str, float]:
 # have). On a long tail this is already far better than chance.
 
 # %%
-lesson.step("Popularity: everyone gets the most clicked items")
+lesson.step()
 popularity = rs.Popularity().fit(train)
 chance = rs.Popularity().fit(np.ones_like(train))  # every item equally popular: ties broken by index
 print("popularity, validation:", ", ".join(f"{k} {v:.4f}" for k, v in metrics(popularity, validation).items()))
@@ -137,7 +146,7 @@ print(f"no information (items in index order), validation NDCG@100: {metrics(cha
 # inverse, no epochs. λ is chosen on validation.
 
 # %%
-lesson.step("EASE: B = I − P·diag(1/diag P), P = (XᵀX + λI)⁻¹; λ on validation")
+lesson.step()
 G = train.T @ train + 200.0 * np.eye(train.shape[1])
 P = np.linalg.inv(G)
 B = -P / np.diag(P)
@@ -165,7 +174,8 @@ print(f"chosen λ = {ease_l2:g}")
 # Items compete for probability, which suits ranking: raising one item's score lowers all others'. The
 # network (`rs.MultDAE`):
 #
-#     x ─ L2Normalize ─ Dropout(0.5) ─ Dense(items → 200) ─ Tanh ─ Dense(200 → items) ─ z
+#     x ─ L2Normalize ─ Dropout(0.5) ─ Dense(items → 200) ─ Tanh
+#       ─ Dense(200 → items) ─ z
 #
 # L2Normalize divides each row by its length, so heavy and light users give inputs of one size. The
 # dropout is lesson 9's corruption: in training half of each user's clicks are hidden from the input, yet
@@ -173,7 +183,7 @@ print(f"chosen λ = {ease_l2:g}")
 # part. Training keeps the epoch with the best validation NDCG@100 (as AutoRec kept its best RMSE).
 
 # %%
-lesson.step("Mult-DAE: dropout 0.5 on the input, softmax output, multinomial likelihood")
+lesson.step()
 rng = np.random.default_rng(0)
 clicks = (rng.random((4, 7)) < 0.4).astype(float)
 logits = rng.normal(size=(4, 7))
@@ -189,7 +199,7 @@ dae = rs.MultDAE(
 ).fit(train, validation)
 trace = dae.validation_trace_
 print(dae.network_)
-print(f"trained {len(trace)} epochs; validation NDCG@100 by epoch: {np.round(trace[:: max(1, len(trace) // 8), 2], 4)}")
+lesson.print_curve("validation NDCG@100 by epoch (★ the epoch kept)", trace[:, 2], mark=dae.best_epoch_)
 print(f"kept epoch {dae.best_epoch_}: validation NDCG@100 {dae.validation_score_:.4f}")
 
 # %% [markdown]
@@ -197,7 +207,7 @@ print(f"kept epoch {dae.best_epoch_}: validation NDCG@100 {dae.validation_score_
 # Each model as chosen on validation, on the test users, once.
 
 # %%
-lesson.step("The test users: popularity, EASE, Mult-DAE")
+lesson.step()
 models = {"popularity": popularity, f"EASE (λ = {ease_l2:g})": ease, "Mult-DAE": dae}
 results = {name: metrics(model, test) for name, model in models.items()}
 print(f"{'':<18}" + "".join(f"{m:>11}" for m in results["popularity"]))
@@ -242,7 +252,7 @@ lesson.save(fig, "rankings.png")
 #   (the genres never entered training), and draw the codes in 2-D with lesson 8's PCA.
 
 # %%
-lesson.step("The item codes: columns of the last layer, their bias, their genres")
+lesson.step()
 last = dae.network_.decoder.layers[0]
 codes, bias = last.params["W"].T.astype(np.float64), last.params["b"].astype(np.float64)  # (items, 200), (items,)
 log_popularity = np.log1p(train.sum(axis=0))
@@ -326,7 +336,7 @@ lesson.save(fig, "item_codes.png")
 # ## Self-checks
 
 # %%
-lesson.step("Self-checks")
+lesson.step()
 lesson.check("Recall@4 by hand = the library", recall_at_k(toy_scores, toy_targets, 4) == hits.sum() / 3)
 lesson.check("NDCG@4 by hand = the library", abs(dcg / ideal - ndcg_at_k(toy_scores, toy_targets, 4)) < 1e-12)
 lesson.check("EASE by hand = rs.EASE", ease_gap < 1e-8, f"gap {ease_gap:.1e}")
@@ -340,6 +350,7 @@ for name in names[1:]:
         f"NDCG@100 {results[name]['NDCG@100']:.4f} vs {pop_ndcg:.4f}",
     )
 lesson.check("the kept epoch has the best validation NDCG", dae.validation_score_ == trace[:, 2].max())
+lesson.check("every user with 5 clicks or more is in the split, no other", kept == active, f"{kept} of {data.n_users}")
 lesson.check("the output bias follows popularity", bias_correlation > 0.5, f"r = {bias_correlation:+.3f}")
 if features is not None:
     lesson.check("items sharing a genre have closer codes", within > between + 0.01, f"{within:+.3f} vs {between:+.3f}")

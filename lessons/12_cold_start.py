@@ -29,14 +29,14 @@ lesson = Lesson("12_cold_start")
 
 # %% [markdown]
 # ## Step 1 · The data and the models of lesson 11
-# Clicks (ratings above 3.5), split into training, validation and test users; EASE with λ chosen on the
-# validation users, and Mult-DAE with its epoch chosen there.
+# Clicks (ratings above 3.5), split into training, validation and test users (users with fewer than 5
+# clicks left out); EASE with λ chosen on the validation users, and Mult-DAE with its epoch chosen there.
 
 # %%
-lesson.step("Lesson 11's set-up: held-out users, EASE and Mult-DAE, chosen on validation")
+lesson.step()
 data = lesson.ratings(n_users=lesson.pick(full=2000, fast=1000))
 if data.item_features is None:
-    raise SystemExit("lesson 12 needs item genres: put u.item (or movies.dat / movies.csv) beside the ratings file")
+    lesson.error("lesson 12 needs item genres: put u.item (or movies.dat / movies.csv) beside the ratings file")
 split = rs.split_heldout_users(data, seed=0)
 print(split.describe())
 train, validation, test = split.train, split.validation, split.test
@@ -78,7 +78,7 @@ print(f"EASE λ = {ease_l2:g}; Mult-DAE kept epoch {dae.best_epoch_}")
 # Mult-DAE runs one forward pass. No parameter changes. The ✓ marks items among the user's other clicks.
 
 # %%
-lesson.step("A new user: three clicks in, ten recommendations out, no retraining")
+lesson.step()
 full_rows = test.input + test.targets  # the test users' complete click rows
 person = int(np.argmax(full_rows.sum(axis=1) >= 15))  # the first test user with at least 15 clicks
 rng = np.random.default_rng(0)
@@ -107,11 +107,12 @@ print(f"Mult-DAE's parameters after scoring the newcomer: unchanged = {unchanged
 # The same experiment for every test user and several sizes n: show each user n of their clicks (chosen
 # at random), and ask for the rest, scored by NDCG@20. Only users with at least n + 3 clicks take part,
 # so the larger n, the fewer and heavier the users: compare the models at one n, and the trend across n.
-# Popularity ignores the clicks, so it stays about flat. The models of the user's tastes start near
-# popularity (EASE below it: one row of B is a thin basis) and pass it within a few clicks.
+# Popularity ignores the clicks, so it gains nothing from them: its score moves only because the users
+# change with n. The models of the user's tastes start near popularity (EASE can start below it: one row
+# of B is a thin basis) and pass it within a few clicks.
 
 # %%
-lesson.step("Every test user, shown n of their clicks: NDCG@20 of the rest, by n")
+lesson.step()
 sizes = (1, 2, 3, 5, 10, 20)
 curves: dict[str, list[float]] = {name: [] for name in models}
 users_per_size = []
@@ -151,7 +152,7 @@ lesson.save(fig, "new_users.png")
 # and all new items tie. Among the new items, the ranking is then arbitrary.
 
 # %%
-lesson.step("New items: nobody clicked them, so EASE scores them all 0")
+lesson.step()
 X_all = data.binarize(3.5)
 clicked = np.flatnonzero(X_all.sum(axis=0) > 0)
 cold = np.sort(np.random.default_rng(1).choice(clicked, size=max(1, round(0.1 * len(clicked))), replace=False))
@@ -178,13 +179,14 @@ print(
 # A new item i then borrows from its nearest known items j (by the cosine of the codes, the 50 most
 # similar with cos > 0):
 #
-#     s(u, i) = Σ_j cos(c_i, c_j) · ŝ(u, j)          ŝ = EASE's scores of the known items
+#     s(u, i) = Σ_j cos(c_i, c_j) · ŝ(u, j)
 #
-# The user's taste comes from EASE, the bridge to the new item from the content. Items with the same
-# genres get the same code (cosine 1); the code also places items with *overlapping* genres near each other.
+# where ŝ are EASE's scores of the known items. The user's taste comes from EASE, the bridge to the new item
+# from the content. Items with the same genres get the same code (cosine 1); the code also places items with
+# *overlapping* genres near each other.
 
 # %%
-lesson.step("A content autoencoder gives every item a code; a new item borrows its neighbours' scores")
+lesson.step()
 codes = coldstart.item_codes(all_features, code_size=8, epochs=lesson.pick(full=300, fast=150), seed=1)
 warm = np.setdiff1d(np.arange(X.shape[1]), cold)
 weights = coldstart.neighbour_weights(codes, cold, warm, neighbours=50)
@@ -202,8 +204,8 @@ for j in np.argsort(-weights[example])[:4]:
 # Every user who will click a new item gets the new items ranked, and we measure Recall@10 and NDCG@10
 # among the new items only. The methods (`coldstart.cold_start_methods`):
 #
-# - **random order**: what EASE's all-zero scores amount to (no information; on the synthetic data, with
-#   10 of some 30 new items on the list, chance alone finds a third of the targets);
+# - **random order**: what EASE's all-zero scores amount to (no information: with K of the n new items on
+#   the list, chance alone finds about K/n of a user's targets, printed below);
 # - **genre popularity**: a new item scores the mean popularity of its known neighbours by raw genres,
 #   the same for every user (popularity itself is 0 for every new item);
 # - **genres + EASE**: the neighbour rule on the raw genre vectors;
@@ -215,7 +217,7 @@ for j in np.argsort(-weights[example])[:4]:
 # numbers by a few hundredths, since few items are new.
 
 # %%
-lesson.step("Recall@10 and NDCG@10 among the new items")
+lesson.step()
 k = min(10, len(cold))
 methods = {"random order": lambda: np.random.default_rng(2).random(cold_scores.shape)}
 methods.update(coldstart.cold_start_methods(X, all_features, cold, seed=1, l2=ease_l2))
@@ -224,6 +226,8 @@ for name, method in methods.items():
     scores = method()
     new_items[name] = {f"Recall@{k}": recall_at_k(scores, targets, k), f"NDCG@{k}": ndcg_at_k(scores, targets, k)}
     print(f"  {name:<20}" + "".join(f"  {m} {v:.4f}" for m, v in new_items[name].items()))
+chance = k / len(cold)
+print(f"chance: {k} of the {len(cold)} new items on the list, K/n = {chance:.4f}")
 
 fig = Figure(figsize=(8, 4.2), layout="constrained")
 ax = fig.add_subplot()
@@ -243,7 +247,7 @@ lesson.save(fig, "new_items.png")
 # ## Self-checks
 
 # %%
-lesson.step("Self-checks")
+lesson.step()
 ndcg = {name: dict(zip(sizes, values, strict=True)) for name, values in curves.items()}
 lesson.check("folding in a new user into EASE is x B", fold_in_gap < 1e-12, f"gap {fold_in_gap:.1e}")
 lesson.check("scoring a new user trains nothing", unchanged)
@@ -255,6 +259,10 @@ for name in list(models)[1:]:
     )
     lesson.check(f"{name} gains from more clicks", ndcg[name][10] > ndcg[name][1] + 0.05)
 lesson.check("EASE scores every new item 0", np.abs(cold_scores).max() == 0)
+random_recall = new_items["random order"][f"Recall@{k}"]
+lesson.check(
+    "a random order finds about K/n", abs(random_recall - chance) < 0.05, f"{random_recall:.4f} vs {chance:.4f}"
+)
 content = new_items["content AE + EASE"][f"NDCG@{k}"]
 lesson.check(
     "the content codes beat a random order",

@@ -44,7 +44,7 @@ lesson = Lesson("13_scale")
 # plus work proportional to U·I (dropout, the softmax over every item), which is small beside it.
 
 # %%
-lesson.step("The FLOPs of one Mult-DAE epoch: 10·users·items·hidden")
+lesson.step()
 hidden = 200
 
 
@@ -77,7 +77,7 @@ print(f"BLAS threads: {threads}")
 # other work on the machine).
 
 # %%
-lesson.step("One epoch, timed, as items grow and as users grow; float32 and float64")
+lesson.step()
 density = float(X_data.mean())
 repeats = lesson.pick(full=3, fast=1)
 base_users = lesson.pick(full=1000, fast=400)
@@ -140,7 +140,7 @@ print(f"{'this data':>12} {users:>6} {items:>6} {flops:>7.2f} {t32:>10.3f} {t64:
 # to be about twice as fast, in matmul and in the whole epoch.
 
 # %%
-lesson.step("Achieved GFLOP/s against numpy.matmul's on the same shapes")
+lesson.step()
 peak = {}
 for dtype in ("float32", "float64"):
     a = np.ones((100, grown[-1]), dtype=dtype)
@@ -208,7 +208,7 @@ lesson.save(fig, "epoch_cost.png")
 # both precisions: the losses agree to float32's precision, and every array takes half the memory.
 
 # %%
-lesson.step("float32 and float64: one epoch from the same start, the same loss")
+lesson.step()
 X_small = X_data[: min(len(X_data), 400)]
 runs = {
     dtype: rs.MultDAE(hidden=(64,), epochs=1, batch_size=100, dtype=dtype, seed=0).fit(X_small)
@@ -224,7 +224,7 @@ print(f"parameter bytes: float32 {bytes_['float32']:,}, float64 {bytes_['float64
 # ## Step 5 · Why the input stays dense
 # A user's row is mostly zeros, so x W for the first layer could add up just the rows of W for the
 # user's items instead of multiplying by all the zeros. We try it on one batch, at the data's density
-# and at 1%. Only at low density does it beat BLAS's dense product, and even then it changes little:
+# and at 1%. Only at low density can it beat BLAS's dense product, and even then it changes little:
 #
 # - the output layer (h → items) and the softmax give *every* item a score, so they are dense whatever
 #   the input is;
@@ -237,7 +237,7 @@ print(f"parameter bytes: float32 {bytes_['float32']:,}, float64 {bytes_['float64
 # of the first product in an epoch bounds what sparsity could ever save (Amdahl's law).
 
 # %%
-lesson.step("A sparse first product on one batch, and the most it could save")
+lesson.step()
 items = grown[-1]
 W1 = rng.standard_normal((items, hidden)).astype(np.float32)
 sparse_gap = 0.0
@@ -272,7 +272,7 @@ print(
 # (20 000) it refuses with a message instead of exhausting the machine's memory.
 
 # %%
-lesson.step("Memory: the dense matrix and EASE's item × item matrices")
+lesson.step()
 for name, (users, items) in sizes.items():
     print(
         f"  {name:<15} X float32 {users * items * 4 / 1e6:>9,.0f} MB   EASE 16·items² {16 * items**2 / 1e6:>9,.0f} MB"
@@ -289,7 +289,7 @@ print(f"EASE() on one user × 30 000 items: {refusal}")
 # (No self-check here depends on a time: times vary with the machine and its load.)
 
 # %%
-lesson.step("Self-checks")
+lesson.step()
 lesson.check("the FLOP count is 10·users·items·hidden", formula_gap == 0)
 lesson.check("every size was measured", all(len(v) == len(grown) for v in measured.values()))
 lesson.check("float32 and float64 learn the same in one epoch", score_gap < 1e-3, f"{score_gap:.1e}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
 import itertools
 import json
@@ -21,6 +20,7 @@ import pytest
 from helpers import seeds
 from hypothesis import given, settings
 
+import autoencoder_np as ae
 from autoencoder_np.assignments import checks, workspace
 from autoencoder_np.assignments.catalogue import PARTS
 from autoencoder_np.assignments.grading import Grades, grade
@@ -40,7 +40,7 @@ def _run(*argv: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedPro
 
 def mutate(directory: Path, function: str, body: str) -> None:
     """Replace the solution of ``function`` in a --solutions workspace by ``body`` (what a student wrote)."""
-    for file in (directory / "autoencoder_np").glob("*.py"):
+    for file in (directory / "autoencoder_np").rglob("*.py"):
         text = file.read_text()
         for region in find_regions(text, file.name):
             if region.id == function:
@@ -113,7 +113,7 @@ def test_the_solutions_copy_grades_full_marks_on_fresh_seeds(tmp_path: Path) -> 
 
 def test_a_student_self_checks_with_grade_py(tmp_path: Path) -> None:
     workspace.create(tmp_path / "hw", ["adam"], solutions=True)
-    mutate(tmp_path / "hw", "adam.step", "p -= self.lr * g")
+    mutate(tmp_path / "hw", "adam.step", "return p - lr * g, m, v")
     result = _run(sys.executable, "grade.py", "--seed", "3", "--json", "s.json", cwd=tmp_path / "hw")
     assert result.returncode == 1, result.stderr
     assert re.search(r"adam +adam\.step +0 / 3  wrong +Adam\(lr=", result.stdout)
@@ -127,10 +127,11 @@ MUTATIONS = {
         "dense",
         "dense.backward",
         """
-x = self.cache["x"]
-self.grads["W"] = x.T @ grad_y
-self.grads["b"] = grad_y[0]
-return grad_y @ self.params["W"].T
+x, W = cache["x"], cache["W"]
+grad_x = grad_y @ W.T
+grad_W = x.T @ grad_y
+grad_b = grad_y[0]
+return grad_x, grad_W, grad_b
 """,
         "bias_sum",
     ),
@@ -138,10 +139,11 @@ return grad_y @ self.params["W"].T
         "dense",
         "dense.backward",
         """
-x = self.cache["x"]
-self.grads["W"] = x.T @ grad_y
-self.grads["b"] = grad_y.sum(axis=0)
-return grad_y @ self.params["W"]
+x, W = cache["x"], cache["W"]
+grad_x = grad_y @ W
+grad_W = x.T @ grad_y
+grad_b = grad_y.sum(axis=0)
+return grad_x, grad_W, grad_b
 """,
         "transpose",
     ),
@@ -149,20 +151,17 @@ return grad_y @ self.params["W"]
     "missing 1/N": (
         "masked-loss",
         "loss.masked_mean_backward",
-        """
-mask = self.cache["mask"]
-grad = self.derivative(self.cache["pred"], self.cache["target"])
-return grad if mask is None else grad * mask
-""",
+        "return dell if mask is None else dell * mask",
         "batch_mean",
     ),
     "model walk without the input_grad stop": (
         "autoencoder",
         "model.backward",
         """
-for layer in reversed(self.children.values()):
-    grad_y = layer.backward(grad_y)
-return grad_y
+grad = grad_y
+for layer in reversed(layers):
+    grad = layer.backward(grad)
+return grad
 """,
         "input_grad",
     ),
@@ -170,16 +169,14 @@ return grad_y
         "adam",
         "adam.step",
         """
-m, v = state["m"], state["v"]
-if self.weight_decay and not self.decoupled:
-    g = g + self.weight_decay * p
-m *= self.beta1
-m += (1.0 - self.beta1) * g
-v *= self.beta2
-v += (1.0 - self.beta2) * g * g
-if self.weight_decay and self.decoupled:
-    p *= 1.0 - self.lr * self.weight_decay
-p -= self.lr * m / (np.sqrt(v) + self.eps)
+if weight_decay and not decoupled:
+    g = g + weight_decay * p
+m = beta1 * m + (1 - beta1) * g
+v = beta2 * v + (1 - beta2) * g**2
+if decoupled:
+    p = p * (1 - lr * weight_decay)
+p = p - lr * m / (np.sqrt(v) + eps)
+return p, m, v
 """,
         "bias_correction",
     ),
@@ -205,15 +202,13 @@ def test_a_mutation_costs_exactly_its_function_with_the_matching_hint(tmp_path: 
 
 
 @functools.cache
-def _as_method(function: str, body: str) -> tuple[type, str, object]:
-    """(class, method name, the mutant as a function) for patching the installed package in-process."""
-    region = package_regions(workspace.PACKAGE)[function]
-    class_name, method = region.qualname.split(".")
-    cls = getattr(importlib.import_module(f"autoencoder_np.{Path(region.path).stem}"), class_name)
-    signature = inspect.signature(getattr(cls, method))
+def _as_function(function: str, body: str) -> tuple[str, object]:
+    """(name, the mutant as a function) of a textbook function, for patching the installed package in-process."""
+    name = package_regions(workspace.PACKAGE)[function].qualname
+    signature = inspect.signature(getattr(ae.textbook, name))
     namespace: dict[str, object] = {"np": np}
-    exec(f"def {method}{signature}:\n" + textwrap.indent(body.strip("\n"), "    "), namespace)
-    return cls, method, namespace[method]
+    exec(f"def {name}{signature}:\n" + textwrap.indent(body.strip("\n"), "    "), namespace)
+    return name, namespace[name]
 
 
 @settings(max_examples=15)  # 5 mutants each: 75 graded runs
@@ -221,8 +216,12 @@ def _as_method(function: str, body: str) -> tuple[type, str, object]:
 def test_every_mutation_is_named_on_any_seed(seed: int) -> None:
     """The same mutants in-process, on many seeds: the diagnosis does not depend on the numbers drawn."""
     for _, function, body, code in MUTATIONS.values():
-        cls, method, mutant = _as_method(function, body)
-        with mock.patch.object(cls, method, mutant):
+        name, mutant = _as_function(function, body)
+        with (  # the classes run the textbook kernels, as in a handout, and the mutant is the textbook's
+            mock.patch.object(ae.Layer, "kernels", "textbook"),
+            mock.patch.object(ae.Loss, "kernels", "textbook"),
+            mock.patch.object(ae.textbook, name, mutant),
+        ):
             outcome = checks.run(function, seed)
         assert outcome["status"] == "wrong"
         assert outcome["hints"][0]["code"] == code, outcome
@@ -243,11 +242,9 @@ def test_a_syntax_error_a_crash_and_an_endless_loop_cost_only_their_functions(tm
         "wrong",
         "the check crashed (exit status 3): no message",
     )
-    for function in ("mse.forward", "bce.backward"):  # losses.py does not import: the losses, and nothing else
+    for function in ("mse.forward", "bce.backward"):  # textbook/losses.py does not import: the losses, only
         assert grades[function].status == "wrong"
-        assert grades[function].detail.startswith(
-            "autoencoder_np/losses.py does not import: SyntaxError: '(' was never closed (losses.py, line"
-        )
+        assert "SyntaxError: '(' was never closed (losses.py, line" in grades[function].detail
     assert grades["relu.backward"].status == grades["tanh.backward"].status == "correct"
     assert (grades.total, grades.max_total) == (2, 9)
 
@@ -263,15 +260,20 @@ def test_create_refuses_a_non_empty_directory_unless_forced(tmp_path: Path) -> N
     workspace.create(target, ["adam"], force=True, title="Adam by hand")
     assert (target / "notes.txt").read_text() == "mine"  # --force leaves other files alone
     assert not (target / "autoencoder_np" / "stale.py").exists()  # and replaces what create wrote
-    assert 'raise NotImplementedError("adam.step: ' in (target / "autoencoder_np" / "optimizers.py").read_text()
-    assert 'raise NotImplementedError("dense.' not in (target / "autoencoder_np" / "layers.py").read_text()
+    textbook = target / "autoencoder_np" / "textbook"
+    assert 'raise NotImplementedError("adam.step: ' in (textbook / "optimizers.py").read_text()
+    assert (
+        'raise NotImplementedError("adam.step: ' in (target / "autoencoder_np" / "fast" / "optimizers.py").read_text()
+    )
+    assert 'raise NotImplementedError("dense.' not in (textbook / "dense.py").read_text()
+    assert 'DEFAULT = "textbook"' in (target / "autoencoder_np" / "kernels.py").read_text()
     assert json.loads((target / "assignment.json").read_text()) == {
         "title": "Adam by hand",
         "timeout": 30.0,
         "parts": {"adam": {"adam.step": 3}},
     }
     readme = (target / "README.md").read_text()
-    assert "| adam | `adam.step` | `Adam._update` in `autoencoder_np/optimizers.py` | 3 |" in readme
+    assert "| adam | `adam.step` | `adam_step` in `autoencoder_np/textbook/optimizers.py` | 3 |" in readme
     teacher = (target / "TEACHER.md").read_text()
     assert f"python -m autoencoder_np assignment create {target} --parts adam --title 'Adam by hand'" in teacher
 

@@ -171,8 +171,8 @@ def test_list_shows_every_part_function_and_points(capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     for part in PARTS.values():
         assert f"\n{part.name:<12} {sum(part.points.values()):>6}  {part.title}\n" in out
-    assert "dense.backward             3  Dense.backward in autoencoder_np/layers.py\n" in out
-    assert "adam.step                  3  Adam._update in autoencoder_np/optimizers.py\n" in out
+    assert "dense.backward             3  dense_backward in autoencoder_np/textbook/dense.py\n" in out
+    assert "adam.step                  3  adam_step in autoencoder_np/textbook/optimizers.py\n" in out
 
 
 @pytest.mark.parametrize(

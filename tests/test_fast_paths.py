@@ -3,8 +3,6 @@ the array check's shortcut for fit's common case."""
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
 from helpers import batch_sizes, feature_sizes, seeds, uniform
@@ -12,8 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autoencoder_np as ae
-from autoencoder_np import optimizers
-from autoencoder_np.validation import all_finite, as_array, trusted
+from autoencoder_np.validation import all_finite, as_array
 
 
 def _autoencoder(n: int, seed: int, dropout: float) -> ae.Autoencoder:
@@ -69,7 +66,7 @@ def test_fit_skips_the_input_gradient_and_restores_the_flag() -> None:
 
 @pytest.mark.parametrize("make", [lambda: ae.Adam(lr=0.01, weight_decay=0.01), lambda: ae.SGD(0.1, momentum=0.9)])
 def test_chunked_flat_update_equals_the_per_parameter_update(monkeypatch: pytest.MonkeyPatch, make) -> None:
-    monkeypatch.setattr(optimizers, "CHUNK_BYTES", 5 * 8)  # 5 float64 per chunk: chunks cut across W and b
+    monkeypatch.setattr(ae.fast.optimizers, "CHUNK_BYTES", 5 * 8)  # 5 float64 per chunk: chunks cut across W and b
     model = ae.Sequential([ae.Dense(4, 3, rng=0), ae.Tanh(), ae.Dense(3, 2, rng=1)])
     lone = [ae.Dense(4, 3, rng=0), ae.Dense(3, 2, rng=1)]
     opt_model, opt_lone = make(), [make(), make()]
@@ -146,18 +143,18 @@ def test_as_array_returns_x_itself_when_no_cast_is_needed_else_its_cast(
         x[1, 2] = np.nan
     dtype = None if wanted is None else np.dtype(wanted)
     where = (ae.ReLU(), "forward")
-    with trusted() if inside_fit else contextlib.nullcontext():
-        if source is np.complex128 and (dtype is None or dtype.kind != "c"):
-            with pytest.raises(TypeError, match=r"^ReLU\(\)\.forward: x must be real"):
-                as_array(x, "x", where, ndim=2, dtype=dtype)
-            return
-        with pytest.raises(ValueError, match=r"^ReLU\(\)\.forward: x must be 3-D"):
-            as_array(x, "x", where, ndim=3, dtype=dtype)
-        if nan and x.dtype.kind in "fc" and not inside_fit:
-            with pytest.raises(ValueError, match=r"x holds 1 NaN or inf value"):
-                as_array(x, "x", where, ndim=2, dtype=dtype)
-            return
-        out = as_array(x, "x", where, ndim=2, dtype=dtype)
+    # inside fit the layers ask for no finite scan (check_inputs False): finite=False
+    if source is np.complex128 and (dtype is None or dtype.kind != "c"):
+        with pytest.raises(TypeError, match=r"^ReLU\(\)\.forward: x must be real"):
+            as_array(x, "x", where, ndim=2, dtype=dtype, finite=not inside_fit)
+        return
+    with pytest.raises(ValueError, match=r"^ReLU\(\)\.forward: x must be 3-D"):
+        as_array(x, "x", where, ndim=3, dtype=dtype, finite=not inside_fit)
+    if nan and x.dtype.kind in "fc" and not inside_fit:
+        with pytest.raises(ValueError, match=r"x holds 1 NaN or inf value"):
+            as_array(x, "x", where, ndim=2, dtype=dtype)
+        return
+    out = as_array(x, "x", where, ndim=2, dtype=dtype, finite=not inside_fit)
     expected = dtype if dtype is not None else np.dtype(np.float64) if x.dtype.kind in "biu" else x.dtype
     assert type(out) is np.ndarray
     assert out.dtype == expected

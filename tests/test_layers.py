@@ -177,7 +177,7 @@ def test_dropout_scales_kept_entries_and_passes_through_at_inference() -> None:
 @pytest.mark.parametrize("rate", [0.5, 0.25, 1 / 256, 255 / 256, 0.3, 0.999])
 def test_dropout_keeps_each_entry_with_probability_one_minus_rate(rate: float) -> None:
     # Rates with 256·rate whole draw one byte per entry, the others a float32 uniform: both must be exact.
-    keep = ae.Dropout(rate, rng=7)._draw_keep((1000, 1000))
+    keep = ae.Dropout(rate, rng=7).draw_keep((1000, 1000))
     assert keep.dtype == bool
     sigma = math.sqrt(rate * (1 - rate) / keep.size)
     assert abs(keep.mean() - (1 - rate)) < 5 * sigma

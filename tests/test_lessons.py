@@ -1,6 +1,8 @@
-"""The lessons: each runs in --fast mode, passes its self-checks and writes the figures it promises; --step
-stops cleanly; the catalogue, the scripts and the index agree; the ``lessons`` command lists and runs them,
-also from an assignment workspace (with the workspace's package); --data reads a ratings file."""
+"""The lessons: each runs in --fast mode, prints every step's explanation wrapped to 80 columns, passes its
+self-checks and writes the figures it promises; --quiet prints the numbers only; --step stops cleanly; the
+catalogue, the scripts and the index agree; the ``lessons`` command lists and runs them, also from an
+assignment workspace (with the workspace's package); --data reads a ratings file, and bad input ends with one
+line and exit status 2; lesson 1 gives the demo's numbers."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +20,9 @@ from matplotlib.figure import Figure
 
 from autoencoder_np.assignments import workspace
 from autoencoder_np.cli import main
-from autoencoder_np.lesson import CURRICULUM, Lesson, find, lessons_dir
+from autoencoder_np.curriculum import CURRICULUM, LessonInfo, find
+from autoencoder_np.lesson import OPTIONS_VARIABLE, Lesson, lessons_dir
+from autoencoder_np.lesson_text import Explanation, read_cells, split_heading
 from autoencoder_np.recsys import synthetic_ratings
 
 LESSONS = lessons_dir()
@@ -42,13 +48,68 @@ def _python(*args: str, stdin: str | None = None, cwd: Path | None = None) -> su
     )  # fmt: skip
 
 
+FastRun = Callable[[LessonInfo], tuple[subprocess.CompletedProcess[str], Path]]
+
+
+@pytest.fixture(scope="module")
+def fast_run(tmp_path_factory: pytest.TempPathFactory) -> FastRun:
+    """``fast_run(info)``: the lesson run once at --fast sizes (cached for the module) and its figure folder."""
+    runs: dict[str, tuple[subprocess.CompletedProcess[str], Path]] = {}
+
+    def run(info: LessonInfo) -> tuple[subprocess.CompletedProcess[str], Path]:
+        if info.name not in runs:
+            out = tmp_path_factory.mktemp(info.name)
+            runs[info.name] = (_python(str(LESSONS / f"{info.name}.py"), "--fast", "--out", str(out), cwd=out), out)
+        return runs[info.name]
+
+    return run
+
+
+def _explanations(info: LessonInfo) -> list[Explanation]:
+    """The markdown cell above each ``lesson.step()`` cell of the lesson, in order."""
+    cells = read_cells(LESSONS / f"{info.name}.py")
+    steps = [i for i, cell in enumerate(cells) if cell.kind == "code" and "lesson.step()" in cell.text]
+    assert all(i > 0 and cells[i - 1].kind == "markdown" for i in steps), f"{info.name}: a step has no explanation"
+    return [split_heading(cells[i - 1].text) for i in steps]
+
+
+def _first_sentence(markdown: str) -> str:
+    """The first sentence of the first paragraph (after any code block), without the markdown a terminal
+    does not show."""
+    paragraph: list[str] = []
+    fenced = False
+    for line in markdown.splitlines():
+        fenced ^= line.startswith("```")
+        if not fenced and line.strip() and not re.match(r"```|    |- |\d+\. ", line):
+            paragraph.append(line)
+        elif paragraph:
+            break
+    return " ".join(" ".join(paragraph).replace("*", "").split()).split(". ")[0]
+
+
+def _code_lines(markdown: str) -> list[str]:
+    """The lines of the markdown's code blocks as a terminal shows them: indented by four spaces."""
+    lines, fenced = [], False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif fenced or line.startswith("    "):
+            lines.append(("    " * fenced + line).rstrip())
+    return [line for line in lines if line]
+
+
+def _columns(line: str) -> int:
+    """How many terminal columns a line takes (a combining mark, as in x̂, takes none)."""
+    return sum(not unicodedata.combining(char) for char in line)
+
+
 @pytest.mark.parametrize("info", CURRICULUM, ids=[info.name for info in CURRICULUM])
-def test_lesson_runs_fast_passes_its_checks_and_writes_its_figures(info, tmp_path: Path) -> None:
-    result = _python(str(LESSONS / f"{info.name}.py"), "--fast", "--out", str(tmp_path), cwd=tmp_path)
+def test_lesson_runs_fast_passes_its_checks_and_writes_its_figures(info, fast_run: FastRun) -> None:
+    result, tmp_path = fast_run(info)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     assert result.stderr == ""  # no warnings, no tracebacks
     out = result.stdout
-    assert out.startswith(f"Lesson {info.number} · {info.title}")
+    assert " ".join(out.split()).startswith(f"Lesson {info.number} · {info.title}")
     assert "[FAILED]" not in out
     assert re.search(r"All \d+ self-checks passed", out)
     assert len(re.findall(r"^── Step \d+ · ", out, flags=re.MULTILINE)) >= 4
@@ -56,6 +117,57 @@ def test_lesson_runs_fast_passes_its_checks_and_writes_its_figures(info, tmp_pat
     for name in info.figures:
         assert (tmp_path / name).read_bytes()[:8] == PNG
         assert f"figure: {tmp_path / name}" in out
+
+
+@pytest.mark.parametrize("info", CURRICULUM, ids=[info.name for info in CURRICULUM])
+def test_a_terminal_run_prints_each_explanation_wrapped_to_80_columns(info, fast_run: FastRun) -> None:
+    """Every step's markdown is printed under its heading: its first sentence, wrapped into lines of at most
+    80 columns (the output is not a terminal), and its code blocks indented as written."""
+    out = fast_run(info)[0].stdout
+    lines = out.splitlines()
+    explanations = _explanations(info)
+    headings = re.findall(r"^── Step (\d+) · (.+?) ─+$", out, flags=re.MULTILINE)
+    assert [int(number) for number, _ in headings] == list(range(1, len(explanations) + 1))
+    for explanation, (_, title) in zip(explanations, headings, strict=True):
+        assert title == explanation.title
+        if not explanation.body:  # a bare "## Self-checks"
+            continue
+        sentence = _first_sentence(explanation.body)
+        start = next((i for i, line in enumerate(lines) if line.startswith(" ".join(sentence.split()[:3]))), None)
+        assert start is not None, f"{info.name}, step {explanation.title!r}: not printed: {sentence!r}"
+        paragraph = lines[start : lines.index("", start)]
+        assert sentence in " ".join(" ".join(paragraph).split())
+        assert max(_columns(line) for line in paragraph) <= 80, paragraph
+        for code in _code_lines(explanation.body):
+            assert code in lines
+            assert _columns(code) <= 80, code
+
+
+def test_quiet_prints_the_numbers_without_the_explanations(tmp_path: Path) -> None:
+    result = _python("-m", "autoencoder_np", "lessons", "run", "2", "--quiet", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "── Step 2 · Backward: the three equations, derived ─" in result.stdout
+    assert "G = dL/dy =" in result.stdout  # the numbers
+    for explanation in _explanations(find(2))[:-1]:  # the last is a bare "## Self-checks"
+        assert " ".join(_first_sentence(explanation.body).split()[:6]) not in " ".join(result.stdout.split())
+
+
+def test_the_markdown_numbers_its_steps_in_order() -> None:
+    for info in CURRICULUM:
+        numbers = [explanation.number for explanation in _explanations(info)]
+        assert numbers[-1] is None  # ## Self-checks
+        assert numbers[:-1] == list(range(1, len(numbers))), info.name
+
+
+def test_lesson_1_gives_the_demo_s_numbers(fast_run: FastRun, tmp_path: Path, capsys) -> None:
+    """The founding example's epochs 1 and 100 print the same loss in ``demo`` and in lesson 1."""
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    demo = capsys.readouterr().out
+    lesson = fast_run(find(1))[0].stdout
+    for epoch in ("  1/100", "100/100"):
+        loss = re.search(rf"Epoch {re.escape(epoch)} - loss: (\d\.\d+)", demo)
+        assert loss, demo
+        assert f"Epoch {epoch} - loss: {loss[1]} - " in lesson
 
 
 @pytest.mark.parametrize(("stdin", "last_step", "why"), [(None, 1, "end of input"), ("\n\nq\n", 3, "q")])
@@ -138,7 +250,7 @@ def test_each_lesson_is_a_percent_format_notebook(info) -> None:
 
 def test_lessons_command_lists_every_lesson(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lessons"]) == 0
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())  # long titles are wrapped to the terminal
     for info in CURRICULUM:
         assert info.title in out
         assert f"lessons/{info.name}.py" in out
@@ -159,7 +271,11 @@ def test_lessons_command_runs_one_step_by_step(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("options", "message"),
-    [(["42"], "there is no lesson 42"), (["7", "--data", "u.data"], "lesson 7 reads no data: --data is for lessons")],
+    [
+        (["42"], "there is no lesson 42"),
+        (["7", "--data", "u.data"], "lesson 7 reads no data: --data is for lessons"),
+        (["11", "--data", "nope.csv"], "--data nope.csv: no such file"),
+    ],
 )
 def test_lessons_command_refuses_what_does_not_exist(options: list[str], message: str) -> None:
     result = _python("-m", "autoencoder_np", "lessons", "run", *options)
@@ -201,6 +317,52 @@ def test_the_recommender_lessons_read_a_ratings_file_with_data(tmp_path: Path) -
     assert (tmp_path / "figures" / "epoch_cost.png").read_bytes()[:8] == PNG  # relative to where it was called
 
 
+@pytest.mark.parametrize(
+    ("lesson", "content", "message"),
+    [
+        ("11_recsys_implicit", None, "--data {path}: no such file"),
+        ("11_recsys_implicit", "user,item\n1,2\n", "--data: {path}, line 1: expected 3 or 4 fields"),
+        ("12_cold_start", "u.data", "lesson 12 needs item genres"),
+    ],
+)
+def test_a_lesson_refuses_bad_data_with_one_line_and_exit_2(
+    lesson: str, content: str | None, message: str, tmp_path: Path
+) -> None:
+    if content == "u.data":
+        path = _movielens_file(tmp_path)
+    else:
+        path = tmp_path / "ratings.csv"
+        if content is not None:
+            path.write_text(content)
+    result = _python(str(LESSONS / f"{lesson}.py"), "--fast", "--data", str(path), "--out", str(tmp_path))
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"python lessons/{lesson}.py: error: ")
+    assert message.format(path=path) in lines[0]
+
+
+def test_inside_a_notebook_options_come_from_the_environment(monkeypatch, tmp_path: Path, capsys) -> None:
+    """In a Jupyter kernel the command line is the kernel's: a lesson reads AUTOENCODER_NP_LESSON_OPTIONS,
+    does not pause, leaves the prose to the notebook, raises instead of exiting, and names the next lesson."""
+    monkeypatch.setattr("autoencoder_np.lesson._in_notebook", lambda: True)
+    monkeypatch.setenv(OPTIONS_VARIABLE, f"--fast --step --out {tmp_path}")
+    lesson = Lesson("06_optimizers")
+    assert (lesson.fast, lesson.step_mode, lesson.out) == (True, False, tmp_path)
+    lesson.step()
+    assert "Step 1" not in capsys.readouterr().out  # the notebook shows the markdown heading itself
+    for name in lesson.info.figures:
+        (tmp_path / name).write_bytes(PNG)
+    lesson.finish()  # no SystemExit
+    assert "Next: lesson 7, 07_gradient_checking." in capsys.readouterr().out
+    with pytest.raises(ValueError, match="no such file"):
+        Lesson("11_recsys_implicit", ["--data", str(tmp_path / "nope.csv")])
+    failing = Lesson("02_dense_layer", ["--out", str(tmp_path)])
+    failing.check("the sky is green", False)
+    with pytest.raises(AssertionError, match="the sky is green"):
+        failing.finish()
+
+
 def test_lessons_run_from_an_assignment_workspace_use_the_workspace_package(tmp_path: Path) -> None:
     """``lessons run`` and the "Next:" line start lessons so that the package beside the lessons is imported."""
     workspace.create(tmp_path / "student", ["dense"])
@@ -215,7 +377,7 @@ def test_lessons_run_from_an_assignment_workspace_use_the_workspace_package(tmp_
     assert (tmp_path / "teacher" / "figures" / "dense_gradcheck.png").is_file()
     by_path = _python("lessons/02_dense_layer.py", "--fast", "--out", "figures", cwd=tmp_path / "student")
     assert by_path.returncode == 0, by_path.stderr  # the installed package, complete: the lesson passes, but says so
-    note = by_path.stdout.splitlines()[2]
+    note = next(line for line in by_path.stdout.splitlines() if line.startswith("note: "))
     assert note.startswith("note: this lesson imported autoencoder_np from ")
     assert f"To run that copy: cd {tmp_path / 'student'} && python -m lessons.02_dense_layer" in note
     assert "Next: python -m lessons.03_activations" in by_path.stdout

@@ -139,7 +139,7 @@ def test_mixed_dtypes_and_shared_layers_are_refused() -> None:
         ae.Sequential([shared, ae.ReLU(), shared])
 
 
-def test_user_layers_without_paramdict_still_work() -> None:
+def test_user_layers_with_plain_dicts_are_packed_and_train() -> None:
     class Scale:
         """A student's layer: plain dicts, no base class. y = x·s."""
 
@@ -157,10 +157,13 @@ def test_user_layers_without_paramdict_still_work() -> None:
             return grad_y * self.params["s"]
 
     model = ae.Sequential([ae.Dense(3, 3, rng=0), Scale()])
-    assert model.flat is None  # plain dicts cannot be packed; optimizers go parameter by parameter
+    assert model.flat is not None
+    assert model.flat.params.size == 3 * 3 + 3 + 1
+    assert model.layers[1].params["s"].base is model.flat.params  # packed like a Dense
     assert check_layer(model, uniform(0, (2, 3))).passed
-    history = model.fit(uniform(1, (8, 3)), uniform(2, (8, 3)), epochs=3, batch_size=4, verbose=0)
-    assert len(history["loss"]) == 3
+    history = model.fit(uniform(1, (8, 3)), uniform(2, (8, 3)), epochs=30, batch_size=4, verbose=0)
+    assert history["loss"][-1] < history["loss"][0]
+    assert model.layers[1].params["s"][0] != 2.0  # its new gradient array was copied in and trained s
 
 
 def test_sequential_needs_a_target() -> None:

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autoencoder_np as ae
-from autoencoder_np import training
+from autoencoder_np import guard
 from autoencoder_np.optimizers import l2_norm
 
 
@@ -228,22 +228,22 @@ def test_an_interrupted_per_parameter_update_is_undone(monkeypatch: pytest.Monke
             self.grads["s"] = np.array([np.sum(grad_y * self.x)])
             return grad_y * self.params["s"]
 
-    model = ae.Sequential([ae.Dense(3, 3, rng=0), Scale()])
-    assert model.flat is None
+    model = ae.Sequential([ae.Dense(3, 3, rng=0), Scale()], kernels="textbook")  # the textbook: one by one
     opt = ae.Adam(0.1)
     opt.bounds_after_step = lambda grad_bound, bounds: {"params": math.inf}  # no bound: fit copies first
     before = [p.copy() for _, p, _ in model.parameters()]
-    update, calls = ae.Adam._update, []
+    update, calls = ae.Adam._textbook_update, []
 
-    def interrupted(self, p, g, state, work):  # Ctrl-C after the first parameter of the first step is updated
+    def interrupted(self, p, g, state):  # Ctrl-C after the first parameter of the first step is updated
         calls.append(1)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        update(self, p, g, state, work)
+        update(self, p, g, state)
 
-    monkeypatch.setattr(ae.Adam, "_update", interrupted)
+    monkeypatch.setattr(ae.Adam, "_textbook_update", interrupted)
     with pytest.raises(KeyboardInterrupt):
         model.fit(np.ones((4, 3)), np.zeros((4, 3)), epochs=1, batch_size=4, optimizer=opt, verbose=0)
+    assert calls == [1, 1]
     for (_, p, _), p0 in zip(model.parameters(), before, strict=True):
         np.testing.assert_array_equal(p, p0)
     assert opt.t == 0
@@ -320,8 +320,9 @@ def test_carried_bounds_hold_every_value_a_step_writes(make: Any, seed: int, sca
     for _ in range(10):
         model.flat.grads[:] = scale * rng.standard_normal(model.flat.grads.size) ** 3
         bounds = opt.bounds_after_step(l2_norm([model.flat.grads]), bounds)
-        opt.step(model)
-        written = {"params": model.flat.params, **opt._flat_state, "scratch": opt._chunks[0][3]}
+        binding = opt.bind(model)
+        opt.update(binding)
+        written = {"params": model.flat.params, **binding.flat_state, "scratch": binding.flat_work}
         assert set(bounds) == set(written)
         for name, array in written.items():
             assert float(np.abs(array).max()) <= bounds[name], name
@@ -329,9 +330,9 @@ def test_carried_bounds_hold_every_value_a_step_writes(make: Any, seed: int, sca
 
 def test_only_steps_the_bounds_cannot_clear_are_copied(monkeypatch: pytest.MonkeyPatch) -> None:
     saves, measures = [], []
-    real_save, real_measure = training._Undo.save, training._WriteBounds.measure
-    monkeypatch.setattr(training._Undo, "save", lambda undo: saves.append(1) or real_save(undo))
-    monkeypatch.setattr(training._WriteBounds, "measure", lambda b: measures.append(1) or real_measure(b))
+    real_save, real_measure = guard.Undo.save, guard.WriteBounds.measure
+    monkeypatch.setattr(guard.Undo, "save", lambda undo, *a: saves.append(1) or real_save(undo, *a))
+    monkeypatch.setattr(guard.WriteBounds, "measure", lambda b, *a: measures.append(1) or real_measure(b, *a))
     small, X = _founding()
     small.fit(X, epochs=3, batch_size=25, verbose=0)
     assert (saves, len(measures)) == ([], 1)  # Adam's steps are bounded: 12 steps, no copy, norms measured once

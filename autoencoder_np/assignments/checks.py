@@ -357,7 +357,7 @@ def _dense_backward(rng: np.random.Generator) -> Failure | None:
 
         def forward(self, x: np.ndarray) -> np.ndarray:
             x = np.asarray(x, dtype=self.params["W"].dtype)
-            self.cache["x"] = x
+            self.cache = {"x": x, "W": self.params["W"]}  # what the starter's forward caches
             return dense(x, self.params["W"], self.params["b"])
 
     def case(batch: int, n_in: int, n_out: int) -> Failure | None:
@@ -705,10 +705,10 @@ _ADAM_MISTAKES = [
     (
         "no_state",
         "state",
-        "m and v start from zero at every step: update state['m'] and state['v'] in place (m *= β1; m += …); "
+        "m and v start from zero at every step: the new m is β1·m + (1 − β1)·g from the m passed in (likewise v), "
         "m = β1·m + … only rebinds a local name.",
     ),
-    ("frozen", "in_place", "p never changes: update it in place (p -= …); p = p − … only rebinds a local name."),
+    ("frozen", "in_place", "p never changes: return the updated p, p − lr·m̂ / (√v̂ + ε)."),
     ("sign", "sign", "p moves uphill: the step is subtracted, p ← p − lr·m̂ / (√v̂ + ε)."),
     (
         "no_weight_decay",

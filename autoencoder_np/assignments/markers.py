@@ -14,6 +14,12 @@ nest, and an END has the indentation of its BEGIN. :func:`strip` replaces each c
 Stripping leaves the set-up lines before a region (``x = self.cache["x"]``) with nobody reading them, which
 ruff reports (F841, RUF059; F401 for an import only the region used). Those lines are the student's
 scaffolding, so :func:`strip` keeps them and marks them ``# noqa`` instead.
+
+The solution regions live in the textbook kernels (``autoencoder_np/textbook/``). A fast twin of a solution
+(``autoencoder_np/fast/``) is marked the same way with ``# BEGIN FAST <id>`` … ``# END FAST``: stripping a
+solution strips its fast twin too, so a handout carries no working copy of what it asks for, and the
+handout's ``kernels.py`` makes the textbook set the default (:data:`HANDOUT_DEFAULT`), so that a student's
+own functions are the ones that train.
 """
 
 from __future__ import annotations
@@ -26,9 +32,11 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-BEGIN = re.compile(r"#\s*BEGIN SOLUTION\s+(?P<id>\S+)\s*$")
+BEGIN = re.compile(r"#\s*BEGIN (?P<kind>SOLUTION|FAST)\s+(?P<id>\S+)\s*$")
 HINT = re.compile(r"#\s*HINT:\s*(?P<text>.*?)\s*$")
-END = re.compile(r"#\s*END SOLUTION\s*$")
+END = re.compile(r"#\s*END (?P<kind>SOLUTION|FAST)\s*$")
+#: The line of ``kernels.py`` that picks the default kernel set, and what a handout has instead.
+DEFAULT_KERNELS = ('DEFAULT = "fast"', 'DEFAULT = "textbook"')
 REGION_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 LINE_LENGTH = 120  # the project's ruff line length: the generated raise must fit it
 
@@ -51,10 +59,13 @@ class Region:
     end: int
     indent: str
     qualname: str
+    kind: str = "SOLUTION"  # or "FAST": the fast twin of the solution with the same id
 
     @property
     def message(self) -> str:
         """What the stripped region raises: the id, then the hint."""
+        if self.kind == "FAST":
+            return f"{self.id}: not in this handout, which runs the textbook kernels (kernels='textbook')"
         return f"{self.id}: {self.hint}" if self.hint else f"{self.id}: not implemented yet"
 
 
@@ -97,42 +108,49 @@ def find_regions(text: str, path: str = "<source>") -> list[Region]:
     lines = text.splitlines()
     functions = _qualnames(text, path)
     regions: list[Region] = []
-    open_at: tuple[int, str, str, list[str]] | None = None  # (line, id, indent, hints)
+    open_at: tuple[int, str, str, list[str], str] | None = None  # (line, id, indent, hints, kind)
     for line, comment in _comment_lines(text, path):
         indent = lines[line - 1][: len(lines[line - 1]) - len(lines[line - 1].lstrip())]
         if begin := BEGIN.match(comment):
             if open_at:
-                raise MarkerError(f"{path}:{line}: BEGIN SOLUTION inside region {open_at[1]!r} (line {open_at[0]})")
+                raise MarkerError(
+                    f"{path}:{line}: BEGIN {begin['kind']} inside region {open_at[1]!r} (line {open_at[0]})"
+                )
             if not REGION_ID.fullmatch(begin["id"]):
                 raise MarkerError(f"{path}:{line}: region id {begin['id']!r} is not like 'dense.backward'")
-            open_at = (line, begin["id"], indent, [])
+            open_at = (line, begin["id"], indent, [], begin["kind"])
         elif (hint := HINT.match(comment)) and open_at:
             if line != open_at[0] + 1 + len(open_at[3]):
-                raise MarkerError(f"{path}:{line}: a HINT line must follow BEGIN SOLUTION {open_at[1]} directly")
+                raise MarkerError(f"{path}:{line}: a HINT line must follow BEGIN {open_at[4]} {open_at[1]} directly")
             open_at[3].append(hint["text"])
-        elif END.match(comment):
+        elif end := END.match(comment):
             if not open_at:
-                raise MarkerError(f"{path}:{line}: END SOLUTION without a BEGIN SOLUTION")
-            start, region_id, begin_indent, hints = open_at
+                raise MarkerError(f"{path}:{line}: END {end['kind']} without a BEGIN {end['kind']}")
+            start, region_id, begin_indent, hints, kind = open_at
+            if end["kind"] != kind:
+                raise MarkerError(f"{path}:{line}: END {end['kind']} closes BEGIN {kind} {region_id} (line {start})")
             if indent != begin_indent:
-                raise MarkerError(f"{path}:{line}: END SOLUTION is not indented like its BEGIN (line {start})")
+                raise MarkerError(f"{path}:{line}: END {kind} is not indented like its BEGIN (line {start})")
             if line == start + 1 + len(hints):
                 raise MarkerError(f"{path}:{start}: region {region_id!r} is empty")
             owners = [name for first, last, name in functions if first < start <= last]
             qualname = owners[-1] if owners else "<module>"
-            regions.append(Region(region_id, " ".join(hints), path, start, line, indent, qualname))
+            regions.append(Region(region_id, " ".join(hints), path, start, line, indent, qualname, kind))
             open_at = None
     if open_at:
-        raise MarkerError(f"{path}:{open_at[0]}: BEGIN SOLUTION {open_at[1]} has no END SOLUTION")
+        raise MarkerError(f"{path}:{open_at[0]}: BEGIN {open_at[4]} {open_at[1]} has no END {open_at[4]}")
     return regions
 
 
-def package_regions(root: Path) -> dict[str, Region]:
-    """Every region under the package directory ``root``, by id (paths relative to root's parent)."""
+def package_regions(root: Path, kind: str = "SOLUTION") -> dict[str, Region]:
+    """Every region of ``kind`` (solutions, or their FAST twins) under the package directory ``root``, by id
+    (paths relative to root's parent)."""
     regions: dict[str, Region] = {}
     for file in sorted(root.rglob("*.py")):
         relative = file.relative_to(root.parent).as_posix()
         for region in find_regions(file.read_text(encoding="utf-8"), relative):
+            if region.kind != kind:
+                continue
             if region.id in regions:
                 first = regions[region.id]
                 raise MarkerError(f"{relative}:{region.begin}: region {region.id!r} also at {first.path}:{first.begin}")
@@ -209,7 +227,13 @@ def _orphans(text: str, removed: set[int]) -> dict[int, str]:
 
 
 def strip(text: str, ids: set[str] | frozenset[str], path: str = "<source>") -> str:
-    """``text`` with every region whose id is in ``ids`` replaced by a raise of its hint (see module docstring)."""
+    """``text`` with every region whose id is in ``ids`` replaced by a raise of its hint (see module docstring).
+
+    The solution regions and their FAST twins go alike; in ``kernels.py`` the default kernel set becomes the
+    textbook's (:data:`DEFAULT_KERNELS`), also when ``ids`` is empty (a solutions copy runs what it shows).
+    """
+    if path.endswith("kernels.py") and DEFAULT_KERNELS[0] in text:
+        text = text.replace(DEFAULT_KERNELS[0], DEFAULT_KERNELS[1], 1)
     chosen = [r for r in find_regions(text, path) if r.id in ids]
     if not chosen:
         return text

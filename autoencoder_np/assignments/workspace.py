@@ -72,7 +72,7 @@ def _copy_package(source: Path, target: Path, strip_ids: frozenset[str]) -> None
             continue
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
-        if file.suffix == ".py" and strip_ids:
+        if file.suffix == ".py":  # also without strip_ids: a workspace runs the textbook kernels
             text = file.read_text(encoding="utf-8")
             destination.write_text(strip(text, strip_ids, relative.as_posix()), encoding="utf-8")
         else:

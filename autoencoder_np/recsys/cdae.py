@@ -29,8 +29,8 @@ from ..layers import Dropout
 from ..losses import BCEWithLogitsLoss
 from ..model import Autoencoder, Sequential
 from ..optimizers import Adam
-from ..training import TrainingDiverged
-from ..validation import check_float, check_int, trusted
+from ..training import TrainingDiverged, unchecked
+from ..validation import check_float, check_int
 from .base import Recommender
 from .layers import UserNode
 from .neural import NeuralTraining, fold_in_ndcg
@@ -103,7 +103,7 @@ class CDAE(NeuralTraining, Recommender):
             total = count = 0.0
             order = rng.permutation(X.shape[0])
             # X was validated above; an overflow shows up as a non-finite loss, which stops training.
-            with trusted(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            with unchecked(self.network_, loss), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for batch, start in enumerate(range(0, X.shape[0], batch_size), start=1):
                     rows = order[start : start + batch_size]
                     x = X[rows]
