@@ -39,7 +39,7 @@ def test_every_saved_file_records_the_version(tmp_path: Path) -> None:
     optimizer = ae.Adam()
     model.fit(X, epochs=1, batch_size=4, optimizer=optimizer, seed=0)
     recommender = rs.Popularity().fit((np.random.default_rng(1).random((20, 10)) < 0.3).astype(float))
-    for path in (model.save(tmp_path / "model.npz"), optimizer.save(tmp_path / "adam.npz"),
+    for path in (ae.save(model, tmp_path / "model.npz"), ae.save(optimizer, tmp_path / "adam.npz"),
                  recommender.save(tmp_path / "popularity.npz")):  # fmt: skip
         _, header = load_arrays(path)
         assert header["library_version"] == ae.__version__, path.name
