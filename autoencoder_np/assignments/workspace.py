@@ -6,7 +6,8 @@ The handout (give it to the students)::
                         and the textbook kernels are the default (the student's functions are what trains).
                         No working copy of an assigned function: its region is stripped (and its fast twin
                         with it), and the grader's reference (assignments/reference.py) is left out.
-    lessons/            every lesson script of the source tree, and its README
+    lessons/            every lesson script (lessons/ beside the package, or inside it from a wheel), and
+                        its README
     grade.py            the self-check: the public checks only
     public_checks.npz   the public cases and what they should give (numbers, no code)
     assignment.json     title, points, shares, the public seed: what the self-check shows
@@ -27,6 +28,7 @@ import secrets
 import shutil
 from pathlib import Path
 
+from .. import course
 from . import readmes
 from .catalogue import PARTS
 from .config import HANDOUT_FILE, Config
@@ -62,6 +64,8 @@ def _copy_package(source: Path, target: Path, strip_ids: frozenset[str], *, hand
         if "__pycache__" in relative.parts or file.is_dir() or file.suffix == ".pyc":
             continue
         if handout and relative.as_posix() in TEACHER_ONLY:
+            continue
+        if relative.parts[0] == course.COURSE_DIR:  # the lessons a wheel installs: the workspace has lessons/
             continue
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
@@ -152,12 +156,12 @@ def create(
     config = Config.default(parts, title or f"autoencoder_np: {', '.join(parts)}", seeds, __version__, regions)
     folder = TeacherFolder(teacher)
     _copy_package(source, folder.solutions / "autoencoder_np", frozenset(), handout=False)
-    _copy_lessons(source.parent / "lessons", folder.solutions / "lessons")
+    _copy_lessons(course.lessons_folder(source), folder.solutions / "lessons")
     _copy_package(source, folder.starter / "autoencoder_np", frozenset(functions), handout=True)
     config.save(folder.config)
     (teacher / "README.md").write_text(readmes.teacher(config, handout, teacher), encoding="utf-8")
     shutil.copytree(folder.starter / "autoencoder_np", handout / "autoencoder_np")
-    lessons = _copy_lessons(source.parent / "lessons", handout / "lessons")
+    lessons = _copy_lessons(course.lessons_folder(source), handout / "lessons")
     save_public(handout / PUBLIC_FILE, config)
     config.for_students().save(handout / HANDOUT_FILE)
     (handout / "grade.py").write_text(readmes.GRADE_PY, encoding="utf-8")
