@@ -73,6 +73,7 @@ class Container(Layer):
         for child in children.values():
             require_layer(child, where)
         self.children = children
+        self._in_order = tuple(children.values())  # what forward and backward walk, made once
         self.cache: dict[str, Any] = {}
         self.training = True
         self._input_grad = True
@@ -89,14 +90,14 @@ class Container(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: the first layer's input -> the last layer's output.  h ← layer.forward(h) for each layer."""
-        return textbook.model_forward(list(self.children.values()), x)
+        return textbook.model_forward(self._in_order, x)
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
         """dL/dy -> dL/dx, through the layers in reverse order (the chain rule); fills every layer's grads.
 
         Returns None when ``input_grad`` is False: the walk stops at the first layer with parameters.
         """
-        return textbook.model_backward(list(self.children.values()), grad_y)
+        return textbook.model_backward(self._in_order, grad_y)
 
     @property
     def input_grad(self) -> bool:  # type: ignore[override]
