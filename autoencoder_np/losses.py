@@ -96,7 +96,10 @@ class Loss:
 
     def _guard(self, method: str) -> contextlib.AbstractContextManager[None]:
         """An overflow in the kernel becomes a ValueError naming ``loss.method`` (while check_inputs)."""
-        return overflow_as_error((self, method)) if self.check_inputs else contextlib.nullcontext()
+        return overflow_as_error((self, method)) if self.check_inputs else _UNGUARDED
+
+
+_UNGUARDED = contextlib.nullcontext()
 
 
 class MSELoss(Loss):

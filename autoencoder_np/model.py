@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from . import activations, textbook, training
+from . import activations, batches, textbook, training
 from . import kernels as kernel_sets
 from .fast.flat import FlatParameters
 from .layers import Dense, Dropout, GaussianNoise, Layer
@@ -73,6 +73,7 @@ class Container(Layer):
         for child in children.values():
             require_layer(child, where)
         self.children = children
+        self._in_order = tuple(children.values())  # what forward and backward walk, made once
         self.cache: dict[str, Any] = {}
         self.training = True
         self._input_grad = True
@@ -89,14 +90,14 @@ class Container(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: the first layer's input -> the last layer's output.  h ← layer.forward(h) for each layer."""
-        return textbook.model_forward(list(self.children.values()), x)
+        return textbook.model_forward(self._in_order, x)
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
         """dL/dy -> dL/dx, through the layers in reverse order (the chain rule); fills every layer's grads.
 
         Returns None when ``input_grad`` is False: the walk stops at the first layer with parameters.
         """
-        return textbook.model_backward(list(self.children.values()), grad_y)
+        return textbook.model_backward(self._in_order, grad_y)
 
     @property
     def input_grad(self) -> bool:  # type: ignore[override]
@@ -246,17 +247,21 @@ class Container(Layer):
     evaluate = training.evaluate
 
     def predict(self, X: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
-        """X: (n, in_features) -> the model's output (n, out_features), in inference mode, batched."""
+        """X: (n, in_features), dense or sparse -> the model's output (n, out_features), in inference mode, batched."""
         with self.inference():
             return _batched_forward(self, X, batch_size, f"{type(self).__name__}.predict")
 
 
-def _batched_forward(layer: Any, X: np.ndarray, batch_size: int, where: str) -> np.ndarray:
-    """The forward pass of X in batches: X checked once here, so the layers skip their per-batch scans."""
-    X = as_array(X, "X", where, ndim=2)
+def _batched_forward(layer: Any, X: Any, batch_size: int, where: str) -> np.ndarray:
+    """The forward pass of X in batches: X checked once here, so the layers skip their per-batch scans.
+
+    A sparse X (CSR or ``scipy.sparse``) is densified one batch at a time.
+    """
+    dtype = layer.dtype or np.dtype(np.float64)
+    X = batches.matrix(X, "X", where, dtype) if batches.is_sparse(X) else as_array(X, "X", where, ndim=2)
     batch_size = check_int(batch_size, "batch_size", where)
     with training.unchecked(layer), overflow_as_error(where):
-        outputs = [layer.forward(X[i : i + batch_size]) for i in range(0, X.shape[0], batch_size)]
+        outputs = [layer.forward(batches.rows_of(X, i, i + batch_size)) for i in range(0, X.shape[0], batch_size)]
     return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
 
 

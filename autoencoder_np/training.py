@@ -179,9 +179,10 @@ def fit(
     Called as ``model.fit(X, ...)``.
 
     Args:
-        X: (n, in_features) inputs.
-        y: (n, out_features) targets; None for an Autoencoder means y = X (reconstruction).
-        mask: optional (n, out_features) weights for the loss (1 = observed, 0 = ignored).
+        X: (n, in_features) inputs: an array, or sparse (``autoencoder_np.sparse.CSR`` or ``scipy.sparse``), which
+            is densified one batch at a time (the same batches, so the same training as from the dense matrix).
+        y: (n, out_features) targets (dense or sparse); None for an Autoencoder means y = X (reconstruction).
+        mask: optional (n, out_features) weights for the loss (1 = observed, 0 = ignored; dense or sparse).
         epochs: passes over the data, ≥ 1.
         batch_size: rows per gradient step, 1 ≤ batch_size ≤ n.
         optimizer: an Optimizer, "adam" or "sgd"; default: the one from the last fit, else Adam(lr=1e-3).
@@ -294,10 +295,12 @@ def evaluate(
     mean = count = 0.0
     with model.inference(), unchecked(model, loss_fn), overflow_as_error(where):
         for i in batches.starts(X.shape[0], batch_size):
-            mb = None if mask is None else mask[i : i + batch_size]
+            mb = None if mask is None else batches.rows_of(mask, i, i + batch_size)
             if mb is not None and not mb.any():
                 continue
-            value = loss_fn.forward(model.forward(X[i : i + batch_size]), y[i : i + batch_size], mb)
+            xb = batches.rows_of(X, i, i + batch_size)
+            yb = xb if y is X else batches.rows_of(y, i, i + batch_size)
+            value = loss_fn.forward(model.forward(xb), yb, mb)
             mean, count = batches.running_mean(mean, count, value + model.aux_loss(), loss_fn.cache["n"])
     if not math.isfinite(mean):
         raise ValueError(f"{where}: the loss is {mean}: the model's output is not finite on this data")

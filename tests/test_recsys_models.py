@@ -22,11 +22,12 @@ from autoencoder_np.recsys import (
     Popularity,
     Recommender,
     TruncatedSVD,
+    ranking,
     split_heldout_users,
     split_ratings,
     synthetic_ratings,
 )
-from autoencoder_np.recsys.metrics import ndcg_at_k, rmse
+from autoencoder_np.recsys.metrics import ndcg_at_k, rmse, top_k
 from autoencoder_np.recsys.neural import fold_in_ndcg
 from autoencoder_np.serialize import FileFormatError, load_arrays, save_arrays
 
@@ -64,13 +65,14 @@ def test_ease_solves_its_constrained_least_squares() -> None:
 
 
 def test_ease_refuses_politely_past_its_item_limit() -> None:
-    with pytest.raises(ValueError, match=r"5 items need an 5×5 Gram matrix .* max_items=4"):
+    needs = r"5 items need an 5×5 Gram matrix, its inverse .* about 700 bytes \(0.0 GB\)"
+    with pytest.raises(ValueError, match=needs + r"; the budget is 448 bytes .*max_items=4"):
         EASE(max_items=4).fit(np.ones((3, 5)))
 
 
 def test_popularity_itemknn_and_svd_by_hand() -> None:
     np.testing.assert_array_equal(Popularity().fit(TOY).score(np.zeros((2, 4))), [[3, 3, 3, 1]] * 2)
-    S = ItemKNN(k=1).fit(TOY).similarity_
+    S = ItemKNN(k=1).fit(TOY).similarity_.toarray()  # a CSR: k entries per column
     norms = np.sqrt(TOY.sum(axis=0))
     cosine = (TOY.T @ TOY) / np.outer(norms, norms)
     np.fill_diagonal(cosine, 0)
@@ -219,7 +221,7 @@ def test_rating_models_predict_clip_and_check_indices(ratings) -> None:  # type:
         Biases().fit(R, np.zeros_like(R))
 
 
-def test_i_autorec_needs_the_training_users_and_falls_back_for_unseen_ones() -> None:
+def test_i_autorec_needs_the_training_users_and_falls_back_for_unseen_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     R = np.array([[5.0, 3.0, 0.0], [4.0, 0.0, 0.0], [0.0, 0.0, 0.0]])  # user 2 and item 2 have no rating
     model = AutoRec(hidden=4, epochs=2, default_rating=2.5).fit(R)
     P = model.score(R)
@@ -228,6 +230,8 @@ def test_i_autorec_needs_the_training_users_and_falls_back_for_unseen_ones() -> 
     with pytest.raises(ValueError, match="must have those 3 rows"):
         model.score(R[:2])
     np.testing.assert_array_equal(model.arrays()["train_"], R)  # what a save needs to predict again
+    monkeypatch.setattr(ranking, "BATCH_BYTES", 8)  # one user a batch: I-AutoRec still gets all its rows at once
+    np.testing.assert_array_equal(model.recommend(R, 2), top_k(np.where(R > 0, -np.inf, P), 2))
     U = AutoRec("user", hidden=4, epochs=2, default_rating=2.5).fit(R)
     assert U.score(np.array([[0.0, 4.0, 0.0]])).shape == (1, 3)  # U-AutoRec folds in a new user
 
@@ -293,6 +297,28 @@ def test_vae_beta_is_annealed_to_its_cap(heldout) -> None:  # type: ignore[no-un
     model = MultVAE((16, 8), epochs=4, batch_size=100, beta_cap=0.3, anneal_updates=6).fit(heldout.train)
     steps_per_epoch = -(-heldout.train.shape[0] // 100)
     assert model.sampler_.beta == pytest.approx(0.3 * min(1.0, 4 * steps_per_epoch / 6))
+
+
+def test_vae_beta_follows_the_planned_epochs_whatever_the_data_size() -> None:
+    model = MultVAE((16, 8), epochs=10, batch_size=100, beta_cap=0.2)
+    model.n_items_ = 20
+    model._build(np.random.default_rng(0))
+    for n_rows in (300, 30_000):  # 3 and 300 updates an epoch
+        (annealing,) = model._callbacks(n_rows)
+        annealing.on_train_begin(None)
+        path = []
+        for epoch in range(1, 11):
+            annealing.on_epoch_end(epoch, {}, None)
+            path.append(model.sampler_.beta)
+        np.testing.assert_allclose(path, 0.2 * np.arange(1, 11) / 10)
+
+
+def test_a_vae_reports_the_schedule_its_epoch_was_chosen_under(heldout) -> None:  # type: ignore[no-untyped-def]
+    model = MultVAE((16, 8), epochs=6, batch_size=100, seed=0).fit(heldout.train, heldout.validation)
+    steps = -(-heldout.train.shape[0] // 100)
+    assert model.chosen() == {"epochs": model.best_epoch_, "anneal_updates": 6 * steps}
+    refit = MultVAE((16, 8), batch_size=100, seed=0, **model.chosen()).fit(heldout.train)
+    assert refit.sampler_.beta == pytest.approx(0.2 * model.best_epoch_ / 6)  # the same β at that epoch
 
 
 def test_monitor_keeps_the_best_epoch_and_stops_early(heldout) -> None:  # type: ignore[no-untyped-def]

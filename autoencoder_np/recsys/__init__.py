@@ -1,18 +1,21 @@
 """Recommenders built from the core layers: AutoRec, CDAE, Mult-DAE, Mult-VAE, beside honest baselines.
 
-Data (``data``, ``synthetic``), the two protocols' splits (``splits``), metrics (``metrics``), one
+Data (``data``, ``synthetic``, ``given``), the protocols' splits (``splits``, ``given``), metrics (``metrics``,
+in batches of users: ``ranking``), sparse matrices (``autoencoder_np.sparse.CSR``) everywhere, one
 interface (``base.Recommender``: fit / score / recommend / predict), the models, item cold start
 (``coldstart``), the evaluation (``evaluate``) and the ``recsys`` command (``cli``).
 """
 
 from .autorec import AutoRec
-from .base import Recommender, ValidationMonitor
+from .base import MemoryBudgetError, Recommender, ValidationMonitor
 from .baselines import PCA, Biases, GlobalMean, ItemKNN, Popularity, TruncatedSVD
 from .cdae import CDAE
 from .data import Interactions, ItemInfo, load, read_items, read_ratings
 from .ease import EASE
+from .given import GivenSplit, load_given, read_user_lists
 from .layers import L2Normalize, RegularizedDense, UserNode
 from .mult import MultDAE, MultVAE
+from .ranking import evaluate_ranking, recommend
 from .splits import FoldIn, HeldOutSplit, RatingsSplit, split_heldout_users, split_ratings
 from .synthetic import synthetic_ratings
 
@@ -23,12 +26,14 @@ __all__ = [
     "AutoRec",
     "Biases",
     "FoldIn",
+    "GivenSplit",
     "GlobalMean",
     "HeldOutSplit",
     "Interactions",
     "ItemInfo",
     "ItemKNN",
     "L2Normalize",
+    "MemoryBudgetError",
     "MultDAE",
     "MultVAE",
     "Popularity",
@@ -38,9 +43,13 @@ __all__ = [
     "TruncatedSVD",
     "UserNode",
     "ValidationMonitor",
+    "evaluate_ranking",
     "load",
+    "load_given",
     "read_items",
     "read_ratings",
+    "read_user_lists",
+    "recommend",
     "split_heldout_users",
     "split_ratings",
     "synthetic_ratings",

@@ -27,6 +27,7 @@ import numpy as np
 from ..activations import Identity, Sigmoid
 from ..losses import MSELoss
 from ..model import Autoencoder, Sequential
+from ..sparse import CSR
 from ..validation import check_float, check_int
 from .baselines import RatingModel
 from .metrics import rmse
@@ -87,24 +88,26 @@ class AutoRec(NeuralTraining, RatingModel):
         encoder = Sequential([self._dense(n, self.hidden, rng), Sigmoid()])
         return Autoencoder(encoder, Sequential([self._dense(self.hidden, n, rng), Identity()]))
 
-    def fit(self, train: np.ndarray, validation: np.ndarray | None = None) -> AutoRec:
-        """train: (n_users, n_items) ratings, 0 = missing; validation: the same shape, validation ratings.
+    def fit(self, train: Any, validation: Any = None) -> AutoRec:
+        """train: (n_users, n_items) ratings, 0 = missing (dense) or the stored ratings (CSR); validation: the
+        same shape, validation ratings. With validation, the epoch with the lowest validation RMSE is kept.
 
-        With validation, the epoch with the lowest validation RMSE is kept.
+        The network trains on the dense matrix (users × items) for now.
         """
         where = "AutoRec.fit"
-        R, observed = self._check_ratings(train, where)
+        R = self._check_ratings(train, where).toarray()
         V = self._check_validation(validation, where)
+        observed = R > 0
         self.train_ = R
         self.seen_users_ = observed.any(axis=1)
         self.seen_items_ = observed.any(axis=0)
         self.network_ = self._build(np.random.default_rng(self.seed))
         monitor = None
         if V is not None:
-            users, items = np.nonzero(V)
+            users, items = V.row_ids(), V.indices
 
             def measure() -> float:
-                return rmse(self._predict_matrix()[users, items], V[users, items])
+                return rmse(self._predict(users, items), V.values)
 
             monitor = self._monitor(measure, "rmse", higher_is_better=False)
         self._train(self._rows(R), loss=MSELoss(), mask=self._rows(observed), monitor=monitor)
@@ -119,22 +122,30 @@ class AutoRec(NeuralTraining, RatingModel):
             P[~self.seen_users_, :] = self.default_rating
         return P
 
-    def _predict_matrix(self) -> np.ndarray:
-        return self._predictions(self.train_)
+    def _predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        return self._predictions(self.train_)[users, items]
 
-    def score(self, X: np.ndarray) -> np.ndarray:
+    def recommend(
+        self, X: Any, k: int = 10, *, exclude_seen: bool = True, batch_size: int | None = None, progress: Any = False
+    ) -> np.ndarray:
+        """As :meth:`Recommender.recommend`; I-AutoRec reads X column-wise, so it scores all rows in one batch."""
+        if self.kind == "item" and batch_size is None:
+            batch_size = np.shape(X)[0]
+        return super().recommend(X, k, exclude_seen=exclude_seen, batch_size=batch_size, progress=progress)
+
+    def _score(self, X: CSR) -> np.ndarray:
         """X: (n_users, n_items) ratings, 0 = missing -> predicted ratings, same shape.
 
         I-AutoRec needs X's rows to be the training users (it reads X column-wise); U-AutoRec folds in any
         users, and a user with no rating in X gets ``default_rating``.
         """
-        X = self._check_input(X, "AutoRec.score")
         if self.kind == "item" and X.shape[0] != self.n_users_:
             raise ValueError(
                 f"AutoRec.score: I-AutoRec reads items as vectors over the {self.n_users_} training users, so X "
                 f"must have those {self.n_users_} rows, got {X.shape[0]}; use kind='user' to fold in new users"
             )
-        P = self._predictions(X)
+        R = X.toarray()
+        P = self._predictions(R)
         if self.kind == "user":
-            P[~(X > 0).any(axis=1), :] = self.default_rating
+            P[~(R > 0).any(axis=1), :] = self.default_rating
         return P

@@ -10,8 +10,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..validation import as_array, check_float, check_int
+from ..sparse import CSR, as_csr
+from ..validation import check_float, check_int
 from .base import Recommender
+from .metrics import top_k
+from .ranking import BATCH_BYTES
 
 # Rating baselines -------------------------------------------------------------------------------------------
 
@@ -19,28 +22,30 @@ from .base import Recommender
 class RatingModel(Recommender):
     """Shared parts of the rating models: rating range, clipping and ``predict`` from ``score``.
 
-    Subclasses implement ``_predict_matrix()``: the (n_users, n_items) predictions for the training users.
+    Subclasses implement ``_predict(users, items)``: the predictions for pairs of training users and items.
+    Ratings come as a (n_users, n_items) matrix, dense (0 = missing) or CSR (the stored ratings).
     """
 
     protocol: ClassVar[str] = "ratings"
 
-    def _check_ratings(self, R: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
-        """(R, observed mask); remembers the shape and the rating range (for clipping)."""
+    def _check_ratings(self, R: Any, where: str) -> CSR:
+        """R as a CSR of its observed (> 0) ratings; remembers the shape and the rating range (for clipping)."""
         R = self._check_train(R, where)
-        observed = R > 0
+        R = R.keep(R.values > 0)
         self.n_users_ = R.shape[0]
-        self.low_, self.high_ = float(R[observed].min()), float(R[observed].max())
-        return R, observed
+        self.low_, self.high_ = float(R.values.min()), float(R.values.max())
+        return R
 
-    def _check_validation(self, validation: Any, where: str) -> np.ndarray | None:
+    def _check_validation(self, validation: Any, where: str) -> CSR | None:
         if validation is None:
             return None
-        V = as_array(validation, "validation", where, ndim=2)
+        V = as_csr(validation, "validation", where)
         if V.shape != (self.n_users_, self.n_items_):
             raise ValueError(
                 f"{where}: validation has shape {V.shape}, expected the training shape {(self.n_users_, self.n_items_)}"
             )
-        if not (V > 0).any():
+        V = V.keep(V.values > 0)
+        if not V.nnz:
             raise ValueError(f"{where}: validation holds no rating")
         return V
 
@@ -57,9 +62,9 @@ class RatingModel(Recommender):
                 raise ValueError(f"{where}: {name} must lie in [0, {size}), got values {index.min()} … {index.max()}")
         if users.shape != items.shape:
             raise ValueError(f"{where}: users and items must pair up, got {users.shape[0]} and {items.shape[0]}")
-        return self._predict_matrix()[users, items]
+        return self._predict(users, items)
 
-    def _predict_matrix(self) -> np.ndarray:
+    def _predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
     def _clip(self, R: np.ndarray) -> np.ndarray:
@@ -69,19 +74,18 @@ class RatingModel(Recommender):
 class GlobalMean(RatingModel):
     """Predict the mean training rating μ for everyone: the floor any rating model must beat."""
 
-    def fit(self, train: np.ndarray, validation: Any = None) -> GlobalMean:
-        R, observed = self._check_ratings(train, "GlobalMean.fit")
+    def fit(self, train: Any, validation: Any = None) -> GlobalMean:
+        R = self._check_ratings(train, "GlobalMean.fit")
         self._check_validation(validation, "GlobalMean.fit")  # unused, but a wrong one is still an error
-        self.mean_ = float(R[observed].mean())
+        self.mean_ = float(R.values.mean())
         return self
 
-    def score(self, X: np.ndarray) -> np.ndarray:
+    def _score(self, X: CSR) -> np.ndarray:
         """X: (n_users, n_items) -> μ everywhere."""
-        X = self._check_input(X, "GlobalMean.score")
         return np.full(X.shape, self.mean_)
 
-    def _predict_matrix(self) -> np.ndarray:
-        return np.full((self.n_users_, self.n_items_), self.mean_)
+    def _predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        return np.full(users.shape, self.mean_)
 
 
 class Biases(RatingModel):
@@ -108,33 +112,31 @@ class Biases(RatingModel):
     def get_config(self) -> dict[str, Any]:
         return {"l2": self.l2, "sweeps": self.sweeps}
 
-    def fit(self, train: np.ndarray, validation: Any = None) -> Biases:
-        R, observed = self._check_ratings(train, "Biases.fit")
+    def fit(self, train: Any, validation: Any = None) -> Biases:
+        R = self._check_ratings(train, "Biases.fit")
         self._check_validation(validation, "Biases.fit")  # unused: λ is tuned outside, by the evaluation
-        self.mean_ = float(R[observed].mean())
-        residual = np.where(observed, R - self.mean_, 0.0)
+        self.mean_ = float(R.values.mean())
+        users, items, residual = R.row_ids(), R.indices, R.values - self.mean_
         self.user_bias_ = np.zeros(R.shape[0])
         self.item_bias_ = np.zeros(R.shape[1])
         for _ in range(self.sweeps):
-            self.item_bias_ = self._solve(residual.T, observed.T, self.user_bias_)
-            self.user_bias_ = self._solve(residual, observed, self.item_bias_)
+            self.item_bias_ = self._solve(items, residual - self.user_bias_[users], R.shape[1])
+            self.user_bias_ = self._solve(users, residual - self.item_bias_[items], R.shape[0])
         return self
 
-    def _solve(self, residual: np.ndarray, observed: np.ndarray, other: np.ndarray) -> np.ndarray:
-        """Row biases b_r = Σ_c m_rc (res_rc − other_c) / (λ + Σ_c m_rc); residual, observed: (rows, cols)."""
-        total = residual.sum(axis=1) - observed @ other
-        return total / (self.l2 + observed.sum(axis=1))
+    def _solve(self, owner: np.ndarray, terms: np.ndarray, n: int) -> np.ndarray:
+        """Biases b_r = Σ_{ratings of r} (res − other bias) / (λ + ratings of r); owner: (n_ratings,) each
+        rating's user (or item), terms: (n_ratings,) its res − other bias."""
+        return np.bincount(owner, weights=terms, minlength=n) / (self.l2 + np.bincount(owner, minlength=n))
 
-    def score(self, X: np.ndarray) -> np.ndarray:
+    def _score(self, X: CSR) -> np.ndarray:
         """X: (n_users, n_items) ratings (0 = missing) -> μ + b_u + b_i, with b_u folded in from X."""
-        X = self._check_input(X, "Biases.score")
-        observed = X > 0
-        residual = np.where(observed, X - self.mean_, 0.0)
-        user_bias = self._solve(residual, observed, self.item_bias_)
+        X = X.keep(X.values > 0)
+        user_bias = self._solve(X.row_ids(), X.values - self.mean_ - self.item_bias_[X.indices], X.shape[0])
         return self._clip(self.mean_ + user_bias[:, None] + self.item_bias_[None, :])
 
-    def _predict_matrix(self) -> np.ndarray:
-        return self._clip(self.mean_ + self.user_bias_[:, None] + self.item_bias_[None, :])
+    def _predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        return self._clip(self.mean_ + self.user_bias_[users] + self.item_bias_[items])
 
 
 # Top-N baselines --------------------------------------------------------------------------------------------
@@ -143,14 +145,13 @@ class Biases(RatingModel):
 class Popularity(Recommender):
     """Score every item by how many training users have it: the same list for everyone."""
 
-    def fit(self, train: np.ndarray, validation: Any = None) -> Popularity:
+    def fit(self, train: Any, validation: Any = None) -> Popularity:
         X = self._check_train(train, "Popularity.fit")
-        self.counts_ = (X > 0).sum(axis=0).astype(np.float64)
+        self.counts_ = np.bincount(X.indices[X.values > 0], minlength=X.shape[1]).astype(np.float64)
         return self
 
-    def score(self, X: np.ndarray) -> np.ndarray:
+    def _score(self, X: CSR) -> np.ndarray:
         """X: (n_users, n_items) -> (n_users, n_items), each row the item counts."""
-        X = self._check_input(X, "Popularity.score")
         return np.broadcast_to(self.counts_, X.shape).copy()
 
 
@@ -158,7 +159,11 @@ class ItemKNN(Recommender):
     """Item-based nearest neighbours with cosine similarity (Sarwar et al. 2001; Deshpande & Karypis 2004).
 
     s_ij = x_iᵀ x_j / (‖x_i‖ ‖x_j‖ + shrink) between item columns; each item j keeps its ``k`` most similar
-    items i ≠ j; score(u, j) = Σ_i x_ui s_ij. Memory: the dense n_items × n_items similarity matrix.
+    items i ≠ j (ties to the lower index); score(u, j) = Σ_i x_ui s_ij.
+
+    The similarity is computed in blocks of items from the CSR matrix (XᵀX one block of rows at a time,
+    about 32 MB each), and only the k neighbours of each item are kept: ``similarity_`` is an items × items
+    CSR with k entries per column, so memory grows as items · k, not items².
 
     Args:
         k: neighbours kept per item.
@@ -174,21 +179,30 @@ class ItemKNN(Recommender):
     def get_config(self) -> dict[str, Any]:
         return {"k": self.k, "shrink": self.shrink}
 
-    def fit(self, train: np.ndarray, validation: Any = None) -> ItemKNN:
+    def fit(self, train: Any, validation: Any = None) -> ItemKNN:
         X = self._check_train(train, "ItemKNN.fit")
-        norms = np.sqrt((X * X).sum(axis=0))
-        S = (X.T @ X) / (np.outer(norms, norms) + self.shrink + 1e-12)
-        np.fill_diagonal(S, 0.0)
-        k = min(self.k, S.shape[0] - 1)
-        # Keep, in each column j, the k largest s_ij: zero the rest.
-        weakest = np.argpartition(-S, k, axis=0)[k:]
-        np.put_along_axis(S, weakest, 0.0, axis=0)
-        self.similarity_ = S
+        n = X.shape[1]
+        norms = np.sqrt(np.bincount(X.indices, X.values**2, minlength=n))  # ‖x_i‖ of each item column
+        k = min(self.k, n - 1)
+        neighbour, item, weight = [], [], []
+        step = max(1, BATCH_BYTES // (8 * n))
+        for start in range(0, n, step):
+            block = np.arange(start, min(start + step, n))
+            S = (X.T.rows(block) @ X) / (np.outer(norms[block], norms) + self.shrink + 1e-12)  # rows of XᵀX, cosine
+            S[np.arange(len(block)), block] = 0.0
+            top = top_k(S, k)  # item j's k most similar items i (S is symmetric: row j = column j)
+            s = np.take_along_axis(S, top, axis=1)
+            kept = s != 0
+            neighbour.append(top[kept])
+            item.append(np.repeat(block, kept.sum(axis=1)))
+            weight.append(s[kept])
+        i, j, w = np.concatenate(neighbour), np.concatenate(item), np.concatenate(weight)
+        self.similarity_ = CSR.from_coo(i, j, w, (n, n))  # S[i, j] = s_ij, column j holds j's neighbours
         return self
 
-    def score(self, X: np.ndarray) -> np.ndarray:
+    def _score(self, X: CSR) -> np.ndarray:
         """X: (n_users, n_items) -> X S."""
-        return self._check_input(X, "ItemKNN.score") @ self.similarity_
+        return X @ self.similarity_
 
 
 class TruncatedSVD(Recommender):
@@ -212,17 +226,18 @@ class TruncatedSVD(Recommender):
     def get_config(self) -> dict[str, Any]:
         return {"rank": self.rank, "center": self.center}
 
-    def fit(self, train: np.ndarray, validation: Any = None) -> TruncatedSVD:
-        X = self._check_train(train, f"{type(self).__name__}.fit")
+    def fit(self, train: Any, validation: Any = None) -> TruncatedSVD:
+        """The SVD works on the dense matrix (users × items × 8 bytes): for small data only."""
+        X = self._check_train(train, f"{type(self).__name__}.fit").toarray()
         self.mean_ = X.mean(axis=0) if self.center else np.zeros(X.shape[1])
         _, _, Vt = np.linalg.svd(X - self.mean_, full_matrices=False)
         self.components_ = Vt[: self.rank].T  # V_k: (n_items, rank)
         return self
 
-    def score(self, X: np.ndarray) -> np.ndarray:
+    def _score(self, X: CSR) -> np.ndarray:
         """X: (n_users, n_items) -> (X − μ) V_k V_kᵀ + μ."""
-        X = self._check_input(X, f"{type(self).__name__}.score") - self.mean_
-        return (X @ self.components_) @ self.components_.T + self.mean_
+        centered = X.densify() - self.mean_
+        return (centered @ self.components_) @ self.components_.T + self.mean_
 
 
 class PCA(TruncatedSVD):

@@ -29,6 +29,7 @@ from ..layers import Dropout
 from ..losses import BCEWithLogitsLoss
 from ..model import Autoencoder, Sequential
 from ..optimizers import Adam
+from ..sparse import CSR
 from ..training import TrainingDiverged, unchecked
 from ..validation import check_float, check_int
 from .base import Recommender
@@ -85,19 +86,27 @@ class CDAE(NeuralTraining, Recommender):
         encoder = Sequential([Dropout(self.dropout, rng=rng), self._dense(n_items, self.hidden, rng), self.node_])
         return Autoencoder(encoder, Sequential([Sigmoid(), self._dense(self.hidden, n_items, rng)]))
 
-    def fit(self, train: np.ndarray, validation: Any = None) -> CDAE:
-        """train: (n_users, n_items) 0/1; validation: a FoldIn for choosing the epoch by NDCG@100."""
+    def fit(self, train: Any, validation: Any = None) -> CDAE:
+        """train: (n_users, n_items) 0/1, dense or CSR; validation: validation users (a FoldIn or a pair
+        (input, targets)) for choosing the epoch by NDCG@100.
+
+        Each minibatch's rows are densified from the CSR into one reused buffer.
+        """
         where = "CDAE.fit"
         X = self._check_train(train, where).astype(self.dtype)
+        fold = self._check_fold(validation, where)
         rng = np.random.default_rng(self.seed)
         self.n_users_ = X.shape[0]
         self.network_ = self._build(rng)
         monitor = None
-        if validation is not None:
-            monitor = self._monitor(fold_in_ndcg(self.score, validation), "ndcg@100", higher_is_better=True)
-            monitor.on_train_begin(self.network_)
+        if fold is not None:
+            monitor = self._monitor(fold_in_ndcg(self._score, fold), "ndcg@100", higher_is_better=True)
+        callbacks = self._progress(monitor)
+        for callback in callbacks:
+            callback.on_train_begin(self.network_)
         loss, optimizer = BCEWithLogitsLoss(), Adam(lr=self.lr)
         batch_size = min(self.batch_size, X.shape[0])
+        buffer = np.empty((batch_size, X.shape[1]), dtype=self.dtype)
         for epoch in range(1, self.epochs + 1):
             self.network_.train()
             total = count = 0.0
@@ -106,7 +115,7 @@ class CDAE(NeuralTraining, Recommender):
             with unchecked(self.network_, loss), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for batch, start in enumerate(range(0, X.shape[0], batch_size), start=1):
                     rows = order[start : start + batch_size]
-                    x = X[rows]
+                    x = X.densify(rows, out=buffer)
                     self.node_.users = rows  # whose nodes this batch trains
                     # One step of the core loop, written out: the mask changes every batch (negative sampling).
                     mask = self._loss_mask(x, rng)  # drawn before the dropout noise (both use rng)
@@ -120,14 +129,14 @@ class CDAE(NeuralTraining, Recommender):
                     count += loss.cache["n"]
             self.node_.users = None
             logs = {"loss": total / count}
-            if monitor is not None and monitor.on_epoch_end(epoch, logs, self.network_):
+            if any([c.on_epoch_end(epoch, logs, self.network_) for c in callbacks]):
                 break
         if monitor is not None:
             monitor.on_train_end(self.network_)
         self._record(monitor)
         return self
 
-    def score(self, X: np.ndarray, users: np.ndarray | None = None) -> np.ndarray:
+    def score(self, X: Any, users: np.ndarray | None = None) -> np.ndarray:
         """X: (n_users, n_items) clicks -> (n_users, n_items) logits.
 
         ``users``: (n_users,) the training-row index of each row of X, to use their user nodes; None (default)
@@ -136,6 +145,9 @@ class CDAE(NeuralTraining, Recommender):
         X = self._check_input(X, "CDAE.score")
         self.node_.users = None if users is None else np.asarray(users)
         try:
-            return self.network_.predict(X.astype(self.dtype, copy=False), batch_size=X.shape[0])
+            return self._score(X)
         finally:
             self.node_.users = None
+
+    def _score(self, X: CSR) -> np.ndarray:
+        return self.network_.predict(X.astype(self.dtype).densify(), batch_size=X.shape[0])

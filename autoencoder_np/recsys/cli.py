@@ -2,20 +2,29 @@
 
 Every subcommand runs on the seeded synthetic data by default (no download); ``--data PATH`` reads a real
 ratings file instead (MovieLens ``u.data``, ``ratings.dat``, ``ratings.csv``, RecBole ``.inter``; titles
-and genres come from ``u.item`` / ``movies.dat`` / ``movies.csv`` beside it).
+and genres come from ``u.item`` / ``movies.dat`` / ``movies.csv`` beside it; ``--format`` when the name
+does not tell); ``--data-dir DIR`` reads a published split (``train.txt``, ``test.txt``, the NGCF /
+LightGCN format) for the ``given`` protocol and for ``recommend``.
+
+BLAS threads: ``--threads N``; by default the environment's ``OPENBLAS_NUM_THREADS`` (or ``OMP_…``,
+``MKL_…``) when set, else the cores not already busy (see :mod:`.threads`). The first line says which.
+Progress (training epochs with time per epoch and time left, scoring batches) goes to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import coldstart, evaluate
-from .data import Interactions, load
+from . import coldstart, evaluate, threads
+from .data import FORMATS, Interactions, load
+from .given import GivenSplit, load_given
 from .synthetic import synthetic_ratings
 
 
@@ -33,12 +42,18 @@ def _names(text: str) -> list[str]:
     return [s.strip() for s in text.split(",") if s.strip()]
 
 
-def _add_data(parser: argparse.ArgumentParser) -> None:
+def _add_data(parser: argparse.ArgumentParser, *, given: bool = True) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--data", type=Path, help="a ratings file (u.data, ratings.dat, ratings.csv, *.inter)")
+    if given:
+        source.add_argument("--data-dir", type=Path, help="a published split: a folder with train.txt and test.txt")
     source.add_argument(
         "--synthetic", action="store_true", help="the seeded synthetic data set (the default when --data is absent)"
     )
+    parser.add_argument(
+        "--format", choices=("auto", *FORMATS), default="auto", help="the ratings file's format (default: guessed)"
+    )
+    parser.add_argument("--threads", type=int, help="BLAS threads (default: the idle cores, or OPENBLAS_NUM_THREADS)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     ev = sub.add_parser("evaluate", help="tune on validation, score on test, mean ± std over seeds")
     _add_data(ev)
-    ev.add_argument("--protocol", choices=evaluate.PROTOCOLS, default="heldout-users", help="(default heldout-users)")
+    ev.add_argument(
+        "--protocol", choices=evaluate.PROTOCOLS, help="(default: given with --data-dir, else heldout-users)"
+    )
     ev.add_argument(
         "--models",
         type=_names,
@@ -60,6 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     rec = sub.add_parser("recommend", help="a user's top K, with titles when the data has them")
     _add_data(rec)
+    rec.add_argument("--every", type=int, default=10, help="a progress line every k-th epoch (0: none; default 10)")
     rec.add_argument("--user", required=True, help="the user's raw id, as in the file")
     rec.add_argument("-k", type=int, default=10, help="how many items (default 10)")
     rec.add_argument(
@@ -68,30 +86,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     rec.add_argument("--seed", type=int, default=0, help="seed of a neural model's weights (default 0)")
 
     cold = sub.add_parser("coldstart", help="new items: content autoencoder vs genre popularity, over seeds")
-    _add_data(cold)
+    _add_data(cold, given=False)
     cold.add_argument("--seeds", type=_seeds, default=[1, 2, 3], help="comma-separated seeds (default 1,2,3)")
     cold.add_argument("-k", type=int, default=10, help="K of Recall@K and NDCG@K among the new items (default 10)")
 
 
-def _load(args: argparse.Namespace) -> Interactions:
-    return load(args.data) if args.data is not None else synthetic_ratings()
+def _load(args: argparse.Namespace) -> Interactions | GivenSplit:
+    if getattr(args, "data_dir", None) is not None:
+        return load_given(args.data_dir)
+    return load(args.data, format=args.format) if args.data is not None else synthetic_ratings()
+
+
+def _threads(args: argparse.Namespace) -> str:
+    """Set the BLAS threads (``--threads`` or the default); the line that says so."""
+    if args.threads is not None:
+        if args.threads < 1:
+            raise ValueError(f"--threads must be ≥ 1, got {args.threads}")
+        n, why = args.threads, "--threads"
+    else:
+        n, why = threads.default_threads()
+    done = threads.set_blas_threads(n)
+    note = "" if done else " (no BLAS found to set: set OPENBLAS_NUM_THREADS before starting instead)"
+    return f"BLAS threads: {n} ({why}; --threads N to change){note}"
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.recsys_command == "evaluate":
-        return _evaluate(args)
-    if args.recsys_command == "recommend":
-        return _recommend(args)
-    return _coldstart(args)
-
-
-def _evaluate(args: argparse.Namespace) -> int:
-    models = args.models or list(evaluate.DEFAULT_MODELS[args.protocol])
-    evaluate.check_models(models, args.protocol)  # before reading data: a typo fails at once
-    if args.every < 0:
+    if getattr(args, "every", 0) < 0:
         raise ValueError(f"--every must be ≥ 0, got {args.every}")
+    if getattr(args, "k", 1) < 1:
+        raise ValueError(f"-k must be ≥ 1, got {args.k}")
+    if args.recsys_command == "evaluate":
+        args.protocol = args.protocol or ("given" if args.data_dir is not None else "heldout-users")
+        models = args.models or list(evaluate.DEFAULT_MODELS[args.protocol])
+        evaluate.check_models(models, args.protocol)  # before reading data: a typo fails at once
+        if (args.protocol == "given") != (args.data_dir is not None):
+            raise ValueError("the given protocol runs on a published split: pass --data-dir DIR (train.txt, test.txt)")
+    blas = _threads(args)
+    if args.recsys_command == "evaluate":
+        return _evaluate(args, models, blas)
+    if args.recsys_command == "recommend":
+        return _recommend(args, blas)
+    return _coldstart(args, blas)
+
+
+def _evaluate(args: argparse.Namespace, models: list[str], blas: str) -> int:
     data = _load(args)
-    print(f"data: {data}")
+    print(blas)
+    print(f"data: {data.describe() if isinstance(data, GivenSplit) else data}")
     report = evaluate.run(data, protocol=args.protocol, models=models, seeds=args.seeds, verbose=args.every)
     print()
     print(evaluate.format_table(report))
@@ -108,34 +149,48 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON-serializable: {type(value).__name__}")
 
 
-def _recommend(args: argparse.Namespace) -> int:
+def _recommend(args: argparse.Namespace, blas: str) -> int:
     evaluate.check_models([args.model], "heldout-users")
-    if args.k < 1:
-        raise ValueError(f"-k must be ≥ 1, got {args.k}")
     data = _load(args)
-    user = data.user_index(args.user)
-    X = data.binarize(3.5)
-    model = evaluate.build(args.model, {}, seed=args.seed).fit(X)
-    seen = np.zeros(data.n_items, dtype=bool)
-    seen[data.item[data.user == user]] = True  # every rated item, liked or not, is excluded
-    scores = np.array(model.score(X[user : user + 1]), dtype=np.float64)[0]
+    if isinstance(data, GivenSplit):  # ids are the indices; every training item of the user is excluded
+        user = _given_user(data, args.user)
+        X, title, seen = data.train, lambda i: f"item {i}", data.train.row(user)[0]
+        trained_on = f"train.txt of {data.source}"
+    else:
+        user = data.user_index(args.user)
+        X, title, seen = data.binarize(3.5, sparse=True), data.title, data.item[data.user == user]
+        trained_on = "every user's ratings > 3.5"  # every rated item, liked or not, is excluded
+    model = evaluate.build(args.model, {}, seed=args.seed, verbose=args.every)
+    print(blas, file=sys.stderr)
+    print(f"fitting {model!r} on {X.shape[0]} users × {X.shape[1]} items ({X.nnz} clicks) …", file=sys.stderr)
+    start = time.perf_counter()
+    model.fit(X)
+    print(f"fitted in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    scores = np.array(model.score(X.rows([user])), dtype=np.float64)[0]
     scores[seen] = -np.inf
-    k = min(args.k, int((~seen).sum()))
+    k = min(args.k, X.shape[1] - len(seen))
     top = np.argsort(-scores, kind="stable")[:k]
     print(
-        f"top {k} for user {args.user} by {model!r}, trained on every user's ratings > 3.5 "
-        f"({int(X.sum())} clicks); the user's {int(seen.sum())} rated items are excluded"
+        f"top {k} for user {args.user} by {model!r}, trained on {trained_on} "
+        f"({X.nnz} clicks); the user's {len(seen)} rated items are excluded"
     )
-    width = max(len(data.title(i)) for i in top)
+    ids = np.arange(X.shape[1]) if isinstance(data, GivenSplit) else data.item_ids
+    width = max(len(title(i)) for i in top)
     for rank, item in enumerate(top, start=1):
-        print(f"{rank:>3}. {data.title(item):<{width}}  (item {data.item_ids[item]}, score {scores[item]:.4f})")
+        print(f"{rank:>3}. {title(item):<{width}}  (item {ids[item]}, score {scores[item]:.4f})")
     return 0
 
 
-def _coldstart(args: argparse.Namespace) -> int:
-    if args.k < 1:
-        raise ValueError(f"-k must be ≥ 1, got {args.k}")
+def _given_user(data: GivenSplit, raw: str) -> int:
+    n_users = data.train.shape[0]
+    if not raw.strip().isdigit() or int(raw) >= n_users:
+        raise ValueError(f"no user with id {raw!r} in the split (ids 0 … {n_users - 1})")
+    return int(raw)
+
+
+def _coldstart(args: argparse.Namespace, blas: str) -> int:
     data = _load(args)
+    print(blas)
     print(f"data: {data}")
     report = coldstart.run(data, seeds=args.seeds, k=args.k)
     print()

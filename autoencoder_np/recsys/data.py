@@ -26,8 +26,9 @@ Policies, stated once:
 - Duplicate (user, item) pairs: ``duplicates="error"`` (default) names the two lines; ``"last"`` keeps the
   pair's last line in the file and drops the earlier ones.
 
-Memory: ``matrix()`` is dense, n_users × n_items × 8 bytes (float64): 12.7 MB for MovieLens-100K
-(943 × 1682), 179 MB for MovieLens-1M, 30 GB for MovieLens-20M (too big: this library targets the small sets).
+Memory: ``matrix()`` and ``binarize()`` are dense by default, n_users × n_items × 8 bytes (float64): 12.7 MB
+for MovieLens-100K (943 × 1682), 179 MB for MovieLens-1M, 30 GB for MovieLens-20M. With ``sparse=True`` they
+give a :class:`~autoencoder_np.sparse.CSR` of the ratings only (16 bytes each: 320 MB for MovieLens-20M).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..sparse import CSR
 from ..validation import check_float
 
 FORMATS = ("tab", "dat", "csv", "inter")
@@ -102,26 +104,30 @@ class Interactions:
         """The share of the user × item matrix that is observed."""
         return len(self) / (self.n_users * self.n_items)
 
-    def matrix(self, dtype: type = np.float64) -> np.ndarray:
-        """The dense (n_users, n_items) rating matrix; 0 marks a missing rating.
+    def matrix(self, dtype: type = np.float64, *, sparse: bool = False) -> np.ndarray | CSR:
+        """The (n_users, n_items) rating matrix, dense or a CSR (``sparse``); 0 marks a missing rating.
 
         A rating of exactly 0 would be indistinguishable from a missing one, so it is refused.
         """
         if (self.rating == 0).any():
             raise ValueError(
-                f"Interactions.matrix: {int((self.rating == 0).sum())} rating(s) are 0, which the dense matrix "
+                f"Interactions.matrix: {int((self.rating == 0).sum())} rating(s) are 0, which the matrix "
                 "reserves for 'missing'; shift the rating scale first"
             )
-        R = np.zeros((self.n_users, self.n_items), dtype=dtype)
-        R[self.user, self.item] = self.rating
-        return R
+        return self._matrix(np.ones(len(self), dtype=bool), self.rating.astype(dtype), sparse)
 
-    def binarize(self, threshold: float = 3.5, dtype: type = np.float64) -> np.ndarray:
-        """The dense (n_users, n_items) 0/1 matrix of ratings above ``threshold`` (implicit feedback)."""
+    def binarize(self, threshold: float = 3.5, dtype: type = np.float64, *, sparse: bool = False) -> np.ndarray | CSR:
+        """The (n_users, n_items) 0/1 matrix of ratings above ``threshold`` (implicit feedback), dense or CSR."""
         threshold = check_float(threshold, "threshold", "Interactions.binarize")
-        X = np.zeros((self.n_users, self.n_items), dtype=dtype)
         keep = self.rating > threshold
-        X[self.user[keep], self.item[keep]] = 1
+        return self._matrix(keep, np.ones(int(keep.sum()), dtype=dtype), sparse)
+
+    def _matrix(self, keep: np.ndarray, values: np.ndarray, sparse: bool) -> np.ndarray | CSR:
+        shape = (self.n_users, self.n_items)
+        if sparse:
+            return CSR.from_coo(self.user[keep], self.item[keep], values, shape, duplicates="error")
+        X = np.zeros(shape, dtype=values.dtype)
+        X[self.user[keep], self.item[keep]] = values
         return X
 
     def subset(self, keep: np.ndarray) -> Interactions:
@@ -248,7 +254,7 @@ def _guess_format(path: Path, first_line: str) -> str:
         return "csv"
     raise ValueError(
         f"{path}: cannot tell the format from the name or the first line {first_line[:60]!r}; "
-        f"pass format= one of {FORMATS}"
+        f"pass format= (--format on the command line) one of {FORMATS}"
     )
 
 
@@ -434,11 +440,11 @@ def _read_genre_lists(path: Path, text: str) -> ItemInfo:
 ITEM_FILES = ("u.item", "movies.dat", "movies.csv")
 
 
-def load(path: str | Path, *, duplicates: str = "error") -> Interactions:
-    """Read a ratings file and, when an item file (``u.item``, ``movies.dat``, ``movies.csv``) sits beside
-    it, attach titles and genres."""
+def load(path: str | Path, *, format: str = "auto", duplicates: str = "error") -> Interactions:
+    """Read a ratings file (see :func:`read_ratings` for ``format`` and ``duplicates``) and, when an item file
+    (``u.item``, ``movies.dat``, ``movies.csv``) sits beside it, attach titles and genres."""
     path = Path(path)
-    data = read_ratings(path, duplicates=duplicates)
+    data = read_ratings(path, format=format, duplicates=duplicates)
     for name in ITEM_FILES:
         candidate = path.with_name(name)
         if candidate.exists():

@@ -10,8 +10,15 @@ keep the best, and score it on the test part. The chosen values are reported wit
 - ``ratings`` (Sedhain et al. 2015): models train on the training ratings; the chosen configuration is
   then refitted on training + validation ratings (neural models for the chosen number of epochs) and scored
   once on the test ratings. Refitting uses no test data and gives the final model the data the paper's has.
+- ``given`` (a published split, NGCF / LightGCN ``train.txt`` / ``test.txt``; :mod:`.given`): models are
+  tuned on a seeded 20% of each training user's items, refitted on all of train.txt with the values chosen,
+  and rank every item not in the user's training row; Recall@K is plain (hits / test items), as published.
 
-Results are reported as mean ± sample standard deviation over the seeds.
+Some models choose a value inside ``fit`` from the validation data: the neural models their epoch, EASE its
+λ from a grid (one eigendecomposition for the whole grid). ``model.chosen()`` reports it and
+``model.tried()`` each candidate's validation score. Ranking runs in batches of users (:mod:`.ranking`).
+
+Results are reported as mean ± sample standard deviation over the seeds (the mean alone for one seed).
 """
 
 from __future__ import annotations
@@ -24,18 +31,21 @@ from typing import Any
 
 import numpy as np
 
+from ..sparse import CSR
 from .autorec import AutoRec
-from .base import Recommender
+from .base import MemoryBudgetError, Recommender
 from .baselines import PCA, Biases, GlobalMean, ItemKNN, Popularity, TruncatedSVD
 from .cdae import CDAE
 from .data import Interactions
 from .ease import EASE
-from .metrics import mae, ranking_report, rmse
+from .given import GivenSplit
+from .metrics import mae, rmse
 from .mult import MultDAE, MultVAE
-from .neural import NeuralTraining, fold_in_ndcg
-from .splits import HeldOutSplit, RatingsSplit, split_heldout_users, split_ratings
+from .neural import NeuralTraining
+from .ranking import evaluate_ranking, fold_ndcg
+from .splits import FoldIn, HeldOutSplit, RatingsSplit, split_heldout_users, split_ratings
 
-PROTOCOLS = ("ratings", "heldout-users")
+PROTOCOLS = ("ratings", "heldout-users", "given")
 
 #: name -> (class, fixed constructor arguments)
 MODELS: dict[str, tuple[type[Recommender], dict[str, Any]]] = {
@@ -56,10 +66,15 @@ MODELS: dict[str, tuple[type[Recommender], dict[str, Any]]] = {
 DEFAULT_MODELS = {
     "ratings": ("mean", "bias", "autorec"),
     "heldout-users": ("popularity", "itemknn", "svd", "ease", "multdae", "multvae", "cdae"),
+    "given": ("popularity", "itemknn", "ease", "multdae", "multvae"),
 }
 
 #: The columns of the printed table (the JSON keeps every metric).
-HEADLINE = {"ratings": ("rmse", "mae"), "heldout-users": ("recall@20", "recall@50", "ndcg@100")}
+HEADLINE = {
+    "ratings": ("rmse", "mae"),
+    "heldout-users": ("recall@20", "recall@50", "ndcg@100"),
+    "given": ("plain_recall@20", "ndcg@20"),
+}
 
 
 @dataclass
@@ -75,18 +90,24 @@ class Result:
     tried: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _kind(protocol: str) -> str:
+    """The kind of model a protocol takes: the given split ranks, as held-out users do."""
+    return "heldout-users" if protocol == "given" else protocol
+
+
 def check_models(names: Sequence[str], protocol: str) -> list[str]:
     """The model names, checked against the registry and the protocol; ValueError naming the misfit."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    kind = _kind(protocol)
     for name in names:
         if name not in MODELS:
             raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODELS)}")
         cls = MODELS[name][0]
-        if cls.protocol != protocol:
+        if cls.protocol != kind:
             raise ValueError(
                 f"model {name!r} is a {cls.protocol} model; it cannot run the {protocol} protocol "
-                f"(models for {protocol}: {', '.join(n for n, (c, _) in MODELS.items() if c.protocol == protocol)})"
+                f"(models for {protocol}: {', '.join(n for n, (c, _) in MODELS.items() if c.protocol == kind)})"
             )
     return list(names)
 
@@ -105,34 +126,61 @@ def _grid(name: str) -> list[dict[str, Any]]:
     return [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
 
 
-def _epochs(model: Recommender) -> dict[str, Any]:
-    return {"epochs": model.best_epoch_} if isinstance(model, NeuralTraining) else {}
-
-
 def _ks(n_items: int) -> tuple[int, ...]:
     return tuple(k for k in (20, 50, 100) if k <= n_items) or (n_items,)
+
+
+def _tune(
+    name: str, train: Any, validation: Any, measure: Callable[[Recommender], float], *, lower_is_better: bool,
+    metric: str, seed: int, verbose: int, log: Callable[[str], None],
+) -> tuple[float, dict[str, Any], Recommender, list[dict[str, Any]]]:  # fmt: skip
+    """Fit every configuration of the grid on ``train`` with ``validation``; (best value, its configuration
+    with what fit chose, the model, every candidate tried)."""
+    sign = -1.0 if lower_is_better else 1.0
+    best: tuple[float, dict[str, Any], Recommender] | None = None
+    tried = []
+    for config in _grid(name):
+        model = build(name, config, seed=seed, verbose=verbose).fit(train, validation)
+        value = measure(model)
+        chosen = {**config, **model.chosen()}
+        for candidate, v in model.tried() or [(chosen, value)]:
+            tried.append({**candidate, f"validation {metric}": v})
+            log(f"  [seed {seed}] {name} {_describe(candidate)}: validation {metric} {v:.4f}")
+        if best is None or sign * value > sign * best[0]:
+            best = (value, chosen, model)
+    assert best is not None
+    return (*best, tried)
 
 
 def evaluate_heldout(
     name: str, split: HeldOutSplit, *, seed: int, verbose: int = 0, log: Callable[[str], None] = print
 ) -> Result:
     """Tune ``name`` on the validation users by NDCG@100, then score the test users."""
+    return _ranked(name, split.train, split.validation, split.test, None, seed=seed, verbose=verbose, log=log)
+
+
+def evaluate_given(
+    name: str, split: GivenSplit, *, seed: int, verbose: int = 0, log: Callable[[str], None] = print
+) -> Result:
+    """Tune ``name`` on the validation share of train.txt by NDCG@100, refit on all of it, score test.txt."""
+    train, fold = split.tuning(seed)
+    return _ranked(name, train, fold, split.testing(), split.train, seed=seed, verbose=verbose, log=log)
+
+
+def _ranked(
+    name: str, train: Any, validation: FoldIn, test: FoldIn, refit: Any, *, seed: int, verbose: int,
+    log: Callable[[str], None],
+) -> Result:  # fmt: skip
+    """Tune on ``validation`` by NDCG@100; refit on ``refit`` with the values chosen (unless None); rank ``test``."""
     start = time.perf_counter()
-    best: tuple[float, dict[str, Any], Recommender] | None = None
-    tried = []
-    for config in _grid(name):
-        model = build(name, config, seed=seed, verbose=verbose).fit(split.train, split.validation)
-        value = fold_in_ndcg(model.score, split.validation)()
-        tried.append({**config, **_epochs(model), "validation ndcg@100": value})
-        log(f"  [seed {seed}] {name} {_describe(config, model)}: validation ndcg@100 {value:.4f}")
-        if best is None or value > best[0]:
-            best = (value, config, model)
-    assert best is not None
-    value, config, model = best
-    scores = np.array(model.score(split.test.input), dtype=np.float64)
-    scores[split.test.input > 0] = -np.inf
-    metrics = ranking_report(scores, split.test.targets, _ks(scores.shape[1]))
-    return Result(name, seed, {**config, **_epochs(model)}, value, metrics, time.perf_counter() - start, tried)
+    value, chosen, model, tried = _tune(
+        name, train, validation, lambda m: fold_ndcg(m.score, validation), lower_is_better=False,
+        metric="ndcg@100", seed=seed, verbose=verbose, log=log,
+    )  # fmt: skip
+    if refit is not None:
+        model = build(name, chosen, seed=seed, verbose=verbose).fit(refit)
+    metrics = evaluate_ranking(model.score, test.input, test.targets, _ks(test.input.shape[1]), progress=True)
+    return Result(name, seed, chosen, value, metrics, time.perf_counter() - start, tried)
 
 
 def evaluate_ratings(
@@ -140,38 +188,43 @@ def evaluate_ratings(
 ) -> Result:
     """Tune ``name`` on the validation ratings by RMSE, refit on train + validation, score the test ratings."""
     start = time.perf_counter()
-    R, V = split.train.matrix(), split.validation.matrix()
-    best: tuple[float, dict[str, Any], Recommender] | None = None
-    tried = []
-    for config in _grid(name):
-        model = build(name, config, seed=seed, verbose=verbose).fit(R, V)
-        value = rmse(model.predict(split.validation.user, split.validation.item), split.validation.rating)
-        tried.append({**config, **_epochs(model), "validation rmse": value})
-        log(f"  [seed {seed}] {name} {_describe(config, model)}: validation rmse {value:.4f}")
-        if best is None or value < best[0]:
-            best = (value, config, model)
-    assert best is not None
-    value, config, model = best
-    chosen = {**config, **_epochs(model)}
-    final = build(name, chosen, seed=seed).fit(R + V)
+    R, V = split.train.matrix(sparse=True), split.validation.matrix(sparse=True)
+    val = split.validation
+    value, chosen, _, tried = _tune(
+        name, R, V, lambda m: rmse(m.predict(val.user, val.item), val.rating), lower_is_better=True,
+        metric="rmse", seed=seed, verbose=verbose, log=log,
+    )  # fmt: skip
+    both = CSR.from_coo(np.concatenate([R.row_ids(), V.row_ids()]), np.concatenate([R.indices, V.indices]),
+                        np.concatenate([R.values, V.values]), R.shape)  # fmt: skip
+    final = build(name, chosen, seed=seed).fit(both)
     test = split.test
     pred = final.predict(test.user, test.item)
     metrics = {"rmse": rmse(pred, test.rating), "mae": mae(pred, test.rating)}
     return Result(name, seed, chosen, value, metrics, time.perf_counter() - start, tried)
 
 
-def _describe(config: dict[str, Any], model: Recommender) -> str:
-    items = {**config, **_epochs(model)}
-    return ", ".join(f"{k}={v}" for k, v in items.items()) or "(no hyperparameters)"
+def _describe(config: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in config.items()) or "(no hyperparameters)"
 
 
-def split_for(data: Interactions, protocol: str, seed: int) -> HeldOutSplit | RatingsSplit:
-    """The protocol's split of ``data`` with ``seed``."""
-    return split_heldout_users(data, seed=seed) if protocol == "heldout-users" else split_ratings(data, seed=seed)
+def split_for(data: Interactions | GivenSplit, protocol: str, seed: int) -> HeldOutSplit | RatingsSplit | GivenSplit:
+    """The protocol's split of ``data`` with ``seed`` (a given split is its own)."""
+    if protocol == "given":
+        if not isinstance(data, GivenSplit):
+            raise ValueError("the given protocol needs a given split (train.txt and test.txt: --data-dir DIR)")
+        return data
+    if isinstance(data, GivenSplit):
+        raise ValueError(f"a given split (--data-dir) runs the given protocol, not {protocol}")
+    if protocol == "heldout-users":
+        return split_heldout_users(data, seed=seed, sparse=True)
+    return split_ratings(data, seed=seed)
+
+
+EVALUATE = {"heldout-users": evaluate_heldout, "ratings": evaluate_ratings, "given": evaluate_given}
 
 
 def run(
-    data: Interactions,
+    data: Interactions | GivenSplit,
     *,
     protocol: str,
     models: Sequence[str],
@@ -185,29 +238,36 @@ def run(
         raise ValueError("seeds: give at least one seed")
     results: list[Result] = []
     descriptions = []
+    refused: dict[str, str] = {}  # a model past its memory budget is reported, and the others still run
     for seed in seeds:
         split = split_for(data, protocol, seed)
         descriptions.append(split.describe())
         log(split.describe())
-        for name in models:
-            evaluate = evaluate_heldout if protocol == "heldout-users" else evaluate_ratings
-            result = evaluate(name, split, seed=seed, verbose=verbose, log=log)  # type: ignore[arg-type]
+        for name in (m for m in models if m not in refused):
+            try:
+                result = EVALUATE[protocol](name, split, seed=seed, verbose=verbose, log=log)  # type: ignore[operator]
+            except MemoryBudgetError as err:
+                refused[name] = str(err)
+                log(f"[seed {seed}] {name}: refused: {err}")
+                continue
             chosen = ", ".join(f"{k}={v}" for k, v in result.chosen.items()) or "-"
             headline = ", ".join(f"{m} {result.metrics[m]:.4f}" for m in HEADLINE[protocol] if m in result.metrics)
             log(f"[seed {seed}] {name}: test {headline}; chosen on validation: {chosen} ({result.seconds:.1f} s)")
             results.append(result)
+    source = data.source
     return {
         "protocol": protocol,
-        "data": data.source,
+        "data": source,
         "seeds": list(seeds),
         "splits": descriptions,
         "summary": summarize(results),
         "results": [asdict(r) for r in results],
+        "refused": refused,
     }
 
 
 def summarize(results: Sequence[Result]) -> dict[str, dict[str, Any]]:
-    """Per model: mean and sample std (ddof=1; 0 for one seed) of every metric, total seconds, choices."""
+    """Per model: mean and sample std (ddof=1; None for one seed) of every metric, total seconds, choices."""
     summary: dict[str, dict[str, Any]] = {}
     for name in dict.fromkeys(r.model for r in results):
         rows = [r for r in results if r.model == name]
@@ -215,7 +275,7 @@ def summarize(results: Sequence[Result]) -> dict[str, dict[str, Any]]:
         values = {k: np.array([r.metrics[k] for r in rows]) for k in keys}
         summary[name] = {
             "mean": {k: float(v.mean()) for k, v in values.items()},
-            "std": {k: float(v.std(ddof=1)) if len(v) > 1 else 0.0 for k, v in values.items()},
+            "std": {k: float(v.std(ddof=1)) if len(v) > 1 else None for k, v in values.items()},
             "seconds": float(sum(r.seconds for r in rows)),
             "chosen": [r.chosen for r in rows],
         }
@@ -227,13 +287,15 @@ def format_table(report: dict[str, Any], note: str | None = None) -> str:
     with the protocol stated (``note`` replaces the built-in protocol line)."""
     protocol = report["protocol"]
     summary = report["summary"]
-    every = tuple(next(iter(summary.values()))["mean"])
+    every = tuple(next(iter(summary.values()))["mean"]) if summary else ()
     columns = [c for c in HEADLINE.get(protocol, every) if all(c in s["mean"] for s in summary.values())]
     seeds = ",".join(map(str, report["seeds"]))
-    width = max(12, *(len(name) + 2 for name in summary))
+    width = max(12, *(len(name) + 2 for name in summary), 0)
     any_choice = any(c for s in summary.values() for c in s["chosen"])
+    spread = len(report["seeds"]) > 1
+    over = f"mean ± std over {len(report['seeds'])} seeds" if spread else "one seed (no spread to report)"
     lines = [
-        f"protocol: {protocol}; data: {report['data']}; seeds {seeds}; mean ± std over {len(report['seeds'])} seed(s)",
+        f"protocol: {protocol}; data: {report['data']}; seeds {seeds}; {over}",
         note or _protocol_note(protocol),
         f"{'model':<{width}}"
         + "".join(f"{c:>18}" for c in columns)
@@ -241,13 +303,23 @@ def format_table(report: dict[str, Any], note: str | None = None) -> str:
         + ("  chosen on validation" if any_choice else ""),
     ]
     for name, s in summary.items():
-        cells = "".join(f"{s['mean'][c]:>10.4f} ± {s['std'][c]:<5.3f}" for c in columns)
+        if spread:
+            cells = "".join(f"{s['mean'][c]:>10.4f} ± {s['std'][c]:<5.3f}" for c in columns)
+        else:
+            cells = "".join(f"{s['mean'][c]:>18.4f}" for c in columns)
         chosen = "; ".join(", ".join(f"{k}={v}" for k, v in c.items()) or "-" for c in s["chosen"])
         lines.append(f"{name:<{width}}{cells}{s['seconds']:>10.1f}" + (f"  {chosen}" if any_choice else ""))
+    for name, why in report.get("refused", {}).items():
+        lines.append(f"{name:<{width}}refused: {why}")
     return "\n".join(lines)
 
 
 def _protocol_note(protocol: str) -> str:
+    if protocol == "given":
+        return (
+            "given split (NGCF/LightGCN train.txt/test.txt): tuned on 20% of each training user's items, refitted "
+            "on train.txt, all unseen items ranked; plain Recall@K = hits / |test items|, NDCG@K binary"
+        )
     if protocol == "heldout-users":
         return (
             "held-out users (Liang et al. 2018): ratings > 3.5 as clicks, 10%/10% users for validation/test, "

@@ -20,7 +20,8 @@ from ..serialize import FileFormatError
 from ..validation import check_dtype, check_float, check_int
 from .base import ValidationMonitor
 from .layers import RegularizedDense
-from .metrics import ndcg_at_k
+from .progress import EpochProgress
+from .ranking import fold_ndcg
 
 #: The shared training hyperparameters and their defaults; a model overrides some in ``training_defaults``.
 TRAINING_DEFAULTS: dict[str, Any] = {
@@ -44,7 +45,11 @@ class NeuralTraining:
         patience: stop after this many epochs without a better validation metric (0: never).
         seed: seeds the weights, the noise and the shuffling.
         dtype: "float32" (default: about twice as fast) or "float64".
-        verbose: 0 silent; k > 0 prints a progress line every k-th epoch.
+        verbose: 0 silent; k > 0 prints a progress line (loss, validation metric, time per epoch, time left)
+            on stderr every k-th epoch.
+
+    The models train on a dense copy of their (CSR) training matrix for now; minibatches densified one at a
+    time come with the core ``fit`` taking a CSR.
     """
 
     training_defaults: ClassVar[dict[str, Any]] = {}
@@ -102,10 +107,16 @@ class NeuralTraining:
         return RegularizedDense(n_in, n_out, l2=self.l2, rng=rng, dtype=self.dtype)
 
     def _monitor(self, measure: Callable[[], float], name: str, *, higher_is_better: bool) -> ValidationMonitor:
-        return ValidationMonitor(
-            measure, name, higher_is_better=higher_is_better, patience=self.patience,
-            label=type(self).__name__, every=self.verbose,
-        )  # fmt: skip
+        return ValidationMonitor(measure, name, higher_is_better=higher_is_better, patience=self.patience)
+
+    def _progress(self, monitor: ValidationMonitor | None) -> list[Any]:
+        """The monitor (if any) and, when ``verbose``, the progress lines after it."""
+        progress = [EpochProgress(type(self).__name__, self.epochs, self.verbose, monitor)] if self.verbose else []
+        return [*([monitor] if monitor else []), *progress]
+
+    def chosen(self) -> dict[str, Any]:
+        """What fit chose on validation: the epoch."""
+        return {"epochs": self.best_epoch_}
 
     def _train(
         self,
@@ -120,7 +131,7 @@ class NeuralTraining:
         optimizer = Adam(lr=self.lr)
         self.network_.fit(
             X, mask=mask, epochs=self.epochs, batch_size=min(self.batch_size, X.shape[0]), optimizer=optimizer,
-            loss=loss, seed=self.seed, verbose=0, callbacks=[*callbacks, *([monitor] if monitor else [])],
+            loss=loss, seed=self.seed, verbose=0, callbacks=[*callbacks, *self._progress(monitor)],
         )  # fmt: skip
         self._record(monitor)
 
@@ -135,12 +146,11 @@ class NeuralTraining:
         self.validation_trace_ = np.array(monitor.trace if monitor else [], dtype=np.float64).reshape(-1, 3)
 
 
-def fold_in_ndcg(score: Callable[[np.ndarray], np.ndarray], fold: Any, k: int = 100) -> Callable[[], float]:
-    """A measure for :class:`ValidationMonitor`: NDCG@k of ``score`` on a FoldIn, input items excluded."""
+def fold_in_ndcg(score: Callable[[Any], np.ndarray], fold: Any, k: int = 100) -> Callable[[], float]:
+    """A measure for :class:`ValidationMonitor`: NDCG@k of ``score`` on a FoldIn, input items excluded,
+    computed in batches of users (:func:`~autoencoder_np.recsys.ranking.fold_ndcg`)."""
 
     def measure() -> float:
-        scores = np.array(score(fold.input), dtype=np.float64)
-        scores[fold.input > 0] = -np.inf
-        return ndcg_at_k(scores, fold.targets, min(k, scores.shape[1]))
+        return fold_ndcg(score, fold, k)
 
     return measure

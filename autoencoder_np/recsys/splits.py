@@ -20,9 +20,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from ..sparse import CSR
 from ..validation import check_float, check_int
 from .data import Interactions
 
@@ -74,13 +76,13 @@ class FoldIn:
     """Held-out users: what a model sees and what it must find.
 
     Attributes:
-        input: (n_users, n_items) 0/1 fold-in interactions (the 80%).
-        targets: (n_users, n_items) 0/1 held-out interactions (the 20%); all-zero rows for users without targets.
+        input: (n_users, n_items) 0/1 fold-in interactions (the 80%), a CSR or a dense array.
+        targets: (n_users, n_items) 0/1 held-out interactions (the 20%); empty rows for users without targets.
         users: (n_users,) the users' indices in the original data.
     """
 
-    input: np.ndarray
-    targets: np.ndarray
+    input: Any
+    targets: Any
     users: np.ndarray
 
     def __len__(self) -> int:
@@ -92,13 +94,13 @@ class HeldOutSplit:
     """Protocol (b): training users' full rows, and validation / test users split into fold-in and targets.
 
     Attributes:
-        train: (n_train_users, n_items) 0/1.
-        validation, test: :class:`FoldIn` over the same item columns.
+        train: (n_train_users, n_items) 0/1, a CSR (``sparse=True``) or a dense float64 array.
+        validation, test: :class:`FoldIn` over the same item columns, CSR or dense as ``train``.
         train_users: (n_train_users,) original user indices of the rows of ``train``.
         items: (n_items,) original item indices of the columns.
     """
 
-    train: np.ndarray
+    train: Any
     validation: FoldIn
     test: FoldIn
     train_users: np.ndarray
@@ -123,8 +125,13 @@ def split_heldout_users(
     min_items: int = 5,
     target_share: float = 0.2,
     seed: int = 0,
+    sparse: bool = False,
 ) -> HeldOutSplit:
-    """The strong-generalization split of Liang et al. (2018); the steps are in the module docstring."""
+    """The strong-generalization split of Liang et al. (2018); the steps are in the module docstring.
+
+    The split works on the CSR matrix of positives (no dense users × items matrix); ``sparse=True`` returns
+    CSR parts, ``sparse=False`` (default, for small data) dense float64 arrays of the same values.
+    """
     where = "split_heldout_users"
     heldout_share = check_float(heldout_share, "heldout_share", where, low=0.0, high=0.5, low_open=True, high_open=True)
     threshold = check_float(threshold, "threshold", where)
@@ -133,8 +140,8 @@ def split_heldout_users(
     seed = check_int(seed, "seed", where, minimum=0)
     rng = np.random.default_rng(seed)
 
-    X = data.binarize(threshold)
-    active = np.flatnonzero(X.sum(axis=1) >= min_items)
+    X = data.binarize(threshold, sparse=True)
+    active = np.flatnonzero(X.row_counts() >= min_items)
     n_heldout = round(heldout_share * len(active))
     if n_heldout == 0 or len(active) - 2 * n_heldout < 1:
         raise ValueError(
@@ -144,19 +151,22 @@ def split_heldout_users(
     users = rng.permutation(active)
     val_users, test_users, train_users = np.split(users, [n_heldout, 2 * n_heldout])
     train_users = np.sort(train_users)
-    items = np.flatnonzero(X[train_users].sum(axis=0) > 0)
-    train = X[np.ix_(train_users, items)]
-    validation = _fold_in(X[np.ix_(val_users, items)], val_users, min_items, target_share, rng)
-    test = _fold_in(X[np.ix_(test_users, items)], test_users, min_items, target_share, rng)
+    train = X.rows(train_users)
+    items = np.flatnonzero(np.bincount(train.indices, minlength=X.shape[1]))  # the items training users have
+    train = train.columns(items)
+    validation = fold_in(X.rows(val_users).columns(items), val_users, min_items, target_share, rng)
+    test = fold_in(X.rows(test_users).columns(items), test_users, min_items, target_share, rng)
+    if not sparse:
+        train = train.toarray()
+        validation, test = (FoldIn(f.input.toarray(), f.targets.toarray(), f.users) for f in (validation, test))
     return HeldOutSplit(train, validation, test, train_users, items, seed)
 
 
-def _fold_in(X: np.ndarray, users: np.ndarray, min_items: int, target_share: float, rng: np.random.Generator) -> FoldIn:
-    """Split every row with ≥ min_items positives into ⌊share·n⌋ random targets and the rest as input."""
-    targets = np.zeros_like(X)
-    for row in range(X.shape[0]):
-        positives = np.flatnonzero(X[row])
-        if len(positives) >= min_items:
-            chosen = rng.choice(positives, size=int(target_share * len(positives)), replace=False)
-            targets[row, chosen] = 1
-    return FoldIn(X - targets, targets, users)
+def fold_in(X: CSR, users: np.ndarray, min_items: int, target_share: float, rng: np.random.Generator) -> FoldIn:
+    """Split every row of X with ≥ min_items entries into ⌊share·n⌋ random targets and the rest as input."""
+    chosen = np.zeros(X.nnz, dtype=bool)
+    for row in np.flatnonzero(X.row_counts() >= min_items):
+        positives = X.row(row)[0]
+        picked = rng.choice(positives, size=int(target_share * len(positives)), replace=False)
+        chosen[X.indptr[row] + np.searchsorted(positives, picked)] = True
+    return FoldIn(X.keep(~chosen), X.keep(chosen), users)
