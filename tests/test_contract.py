@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers import SMOOTH_RTOL, away_from_zero, malformed_arrays, uniform
-from hypothesis import given
+from helpers import SMOOTH_RTOL, batch_sizes, malformed_arrays, uniform
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autoencoder_np as ae
@@ -28,6 +28,9 @@ from autoencoder_np.gradcheck import check_layer, check_loss, check_model
 IN = 3  # every layer of the list takes x: (batch, 3)
 DTYPES = [np.float32, np.float64]
 DOCUMENTED = (ValueError, TypeError)
+#: The battery's gradient checks draw a few inputs per class; the property tests of test_layers,
+#: test_activations, test_model and test_losses draw 40.
+battery = settings(max_examples=5)
 
 #: name -> a factory of the layer in a given dtype (parameter-free layers ignore it).
 LAYERS: dict[str, Callable[[type], Any]] = {
@@ -56,6 +59,8 @@ LOSSES: dict[str, tuple[type, str, bool]] = {
     "BCEWithLogitsLoss": (ae.BCEWithLogitsLoss, "real", True),
     "MultinomialLoss": (ae.MultinomialLoss, "real", False),
 }
+#: domain -> the range pred is drawn from.
+PRED_RANGES = {"real": (-3.0, 3.0), "probability": (0.05, 0.95)}
 
 OPTIMIZERS: dict[str, Callable[[], ae.Optimizer]] = {
     "SGD": lambda: ae.SGD(0.05),
@@ -87,7 +92,7 @@ layer_names = pytest.mark.parametrize("name", list(LAYERS))
 
 
 def _x(batch: int = 5, dtype: type = np.float64, seed: int = 0) -> np.ndarray:
-    return away_from_zero(uniform(seed, (batch, IN))).astype(dtype)
+    return uniform(seed, (batch, IN)).astype(dtype)
 
 
 @layer_names
@@ -109,10 +114,13 @@ def test_layer_keeps_shapes_and_dtype(name: str, dtype: type) -> None:
 
 
 @layer_names
-def test_layer_backward_matches_finite_differences(name: str) -> None:
-    report = check_layer(LAYERS[name](np.float64), _x(3), rtol=SMOOTH_RTOL)
-    assert report.passed, str(report)
-    assert {row.name for row in report.rows} == {*LAYERS[name](np.float64).params, "x (input)"}
+@battery
+@given(data=st.data())
+def test_layer_backward_matches_finite_differences(name: str, data: st.DataObject) -> None:
+    layer = LAYERS[name](np.float64)
+    x = data.draw(ae.testing.inputs_for(layer, shape=st.tuples(batch_sizes, st.just(IN))))
+    report = ae.testing.assert_layer_gradients(layer, x, rtol=SMOOTH_RTOL)
+    assert {row.name for row in report.rows} == {*layer.params, "x (input)"}
 
 
 @layer_names
@@ -259,7 +267,7 @@ loss_names = pytest.mark.parametrize("name", list(LOSSES))
 def _pred_target(name: str, shape: tuple[int, int] = (4, 5), dtype: type = np.float64, seed: int = 0):
     rng = np.random.default_rng(seed)
     _, domain, _ = LOSSES[name]
-    pred = rng.uniform(0.05, 0.95, shape) if domain == "probability" else rng.uniform(-3, 3, shape)
+    pred = rng.uniform(*PRED_RANGES[domain], shape)
     return pred.astype(dtype), rng.uniform(0, 1, shape).astype(dtype)
 
 
@@ -279,14 +287,15 @@ def test_loss_is_a_finite_non_negative_float_with_a_gradient_like_pred(name: str
 
 
 @loss_names
-def test_loss_backward_matches_finite_differences(name: str) -> None:
-    cls, _, masks = LOSSES[name]
-    pred, target = _pred_target(name, (3, 4))
-    assert check_loss(cls(), pred, target, rtol=SMOOTH_RTOL).passed
-    if masks:
-        mask = (np.random.default_rng(1).random(pred.shape) < 0.5).astype(float)
-        mask[0, 0] = 1.0
-        assert check_loss(cls(), pred, target, mask, rtol=SMOOTH_RTOL).passed
+@battery
+@given(data=st.data())
+def test_loss_backward_matches_finite_differences(name: str, data: st.DataObject) -> None:
+    cls, domain, masks = LOSSES[name]
+    low, high = PRED_RANGES[domain]
+    pred, target, mask = data.draw(ae.testing.loss_inputs(cls(), masked=masks, low=low, high=high))
+    ae.testing.assert_loss_gradients(cls(), pred, target, rtol=SMOOTH_RTOL)
+    if mask is not None:
+        ae.testing.assert_loss_gradients(cls(), pred, target, mask, rtol=SMOOTH_RTOL)
 
 
 @loss_names

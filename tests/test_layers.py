@@ -6,19 +6,19 @@ import math
 
 import numpy as np
 import pytest
-from helpers import SMOOTH_RTOL, batch_sizes, feature_sizes, seeds, uniform
+from helpers import SMOOTH_RTOL, batch_sizes, feature_sizes, seeds, shapes, uniform
 from hypothesis import given
+from hypothesis import strategies as st
 
 import autoencoder_np as ae
-from autoencoder_np.gradcheck import check_layer
 
 
-@given(batch=batch_sizes, n_in=feature_sizes, n_out=feature_sizes, seed=seeds)
-def test_dense_backward_matches_finite_differences(batch: int, n_in: int, n_out: int, seed: int) -> None:
+@given(data=st.data(), n_in=feature_sizes, n_out=feature_sizes, seed=seeds)
+def test_dense_backward_matches_finite_differences(data: st.DataObject, n_in: int, n_out: int, seed: int) -> None:
     layer = ae.Dense(n_in, n_out, rng=seed)
     layer.params["b"] = np.random.default_rng(seed + 1).normal(size=n_out)  # a non-zero bias
-    report = check_layer(layer, uniform(seed, (batch, n_in)), rtol=SMOOTH_RTOL, seed=seed)
-    assert report.passed, str(report)
+    x = data.draw(ae.testing.inputs_for(layer, batch=batch_sizes))
+    report = ae.testing.assert_layer_gradients(layer, x, rtol=SMOOTH_RTOL, seed=seed)
     assert report.max_rel_error <= SMOOTH_RTOL
     assert [row.name for row in report.rows] == ["W", "b", "x (input)"]
 
@@ -194,11 +194,11 @@ def test_gaussian_noise_adds_noise_in_training_only() -> None:
     np.testing.assert_array_equal(layer.forward(x), x)
 
 
-@given(batch=batch_sizes, n=feature_sizes, seed=seeds)
-def test_noise_layers_backward_with_the_noise_held_fixed(batch: int, n: int, seed: int) -> None:
+@given(data=st.data(), seed=seeds)
+def test_noise_layers_backward_with_the_noise_held_fixed(data: st.DataObject, seed: int) -> None:
     for layer in (ae.Dropout(0.3, rng=seed), ae.GaussianNoise(0.5, rng=seed)):
-        report = check_layer(layer, uniform(seed, (batch, n)), rtol=SMOOTH_RTOL, seed=seed)
-        assert report.passed, str(report)
+        x = data.draw(ae.testing.inputs_for(layer, shape=shapes))
+        ae.testing.assert_layer_gradients(layer, x, rtol=SMOOTH_RTOL, seed=seed)
 
 
 def test_noise_layers_reject_bad_rates() -> None:

@@ -6,46 +6,38 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import SMOOTH_RTOL, batch_sizes, feature_sizes, seeds
+from helpers import SMOOTH_RTOL, seeds, shapes
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autoencoder_np as ae
-from autoencoder_np.gradcheck import check_loss
 
 ELEMENTWISE = [ae.MSELoss, ae.BCELoss, ae.BCEWithLogitsLoss]
 
 
-def _case(cls: type, seed: int, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    # BCE takes probabilities (kept away from the clipping); the others take logits or real values
-    pred = rng.uniform(0.02, 0.98, shape) if cls is ae.BCELoss else rng.uniform(-3, 3, shape)
-    return pred, rng.uniform(0, 1, shape)
+def _unmasked(cls: type) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray, None]]:
+    """(pred, target, None): BCE takes probabilities (kept away from the clipping), the others logits or reals."""
+    low, high = (0.02, 0.98) if cls is ae.BCELoss else (-3.0, 3.0)
+    return ae.testing.loss_inputs(cls(), shape=shapes, masked=False, low=low, high=high)
 
 
 @pytest.mark.parametrize("cls", [*ELEMENTWISE, ae.MultinomialLoss])
-@given(batch=batch_sizes, n=feature_sizes, seed=seeds)
-def test_loss_backward_matches_finite_differences(cls: type, batch: int, n: int, seed: int) -> None:
-    pred, target = _case(cls, seed, (batch, n))
-    report = check_loss(cls(), pred, target, rtol=SMOOTH_RTOL)
-    assert report.passed, str(report)
+@given(data=st.data())
+def test_loss_backward_matches_finite_differences(cls: type, data: st.DataObject) -> None:
+    pred, target, _ = data.draw(_unmasked(cls))
+    report = ae.testing.assert_loss_gradients(cls(), pred, target, rtol=SMOOTH_RTOL)
     assert report.max_rel_error <= SMOOTH_RTOL
 
 
 @pytest.mark.parametrize("cls", ELEMENTWISE)
-@given(batch=batch_sizes, n=feature_sizes, seed=seeds, weighted=st.booleans())
+@given(data=st.data(), weights=st.sampled_from([None, (0.5, 2.0)]))
 def test_masked_loss_backward_matches_finite_differences(
-    cls: type, batch: int, n: int, seed: int, weighted: bool
+    cls: type, data: st.DataObject, weights: tuple[float, float] | None
 ) -> None:
-    pred, target = _case(cls, seed, (batch, n))
-    rng = np.random.default_rng(seed + 1)
-    mask = (rng.random((batch, n)) < 0.6).astype(float)
-    mask.flat[0] = 1.0  # at least one observed entry
-    if weighted:
-        mask *= rng.uniform(0.5, 2.0, mask.shape)
-    report = check_loss(cls(), pred, target, mask, rtol=SMOOTH_RTOL)
-    assert report.passed, str(report)
+    pred, target, _ = data.draw(_unmasked(cls))
+    mask = data.draw(ae.testing.masks(pred.shape, weights=weights))
+    report = ae.testing.assert_loss_gradients(cls(), pred, target, mask, rtol=SMOOTH_RTOL)
     unobserved = mask == 0
     np.testing.assert_array_equal(report.rows[0].analytic[unobserved], 0.0)
 

@@ -9,29 +9,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autoencoder_np as ae
-from autoencoder_np.gradcheck import check_layer, check_model
+from autoencoder_np.testing.strategies import ACTIVATIONS
 
-ACTIVATIONS = ["relu", "leaky_relu", "sigmoid", "tanh", "identity"]
-SMOOTH = {"sigmoid", "tanh", "identity"}
+#: n → h1 → … → h1 → n with n in 1…5, up to 3 hidden sizes of 1…5 units, every activation pair, with and
+#: without input dropout and noise.
+MODELS = ae.testing.models(in_features=st.integers(1, 5), max_depth=3, max_width=5)
 
 
-@given(
-    depth=st.integers(1, 3),
-    sizes=st.lists(st.integers(1, 5), min_size=4, max_size=4),
-    hidden=st.sampled_from(ACTIVATIONS),
-    output=st.sampled_from(ACTIVATIONS),
-    batch=batch_sizes,
-    seed=seeds,
-)
+@given(model=MODELS, data=st.data(), seed=seeds)
 def test_autoencoder_backward_for_every_depth_and_activation_pair(
-    depth: int, sizes: list[int], hidden: str, output: str, batch: int, seed: int
+    model: ae.Autoencoder, data: st.DataObject, seed: int
 ) -> None:
-    model = ae.Autoencoder.from_sizes(sizes[: depth + 1], hidden_activation=hidden, output_activation=output, seed=seed)
-    x = uniform(seed, (batch, sizes[0]))
-    report = check_layer(model, x, rtol=SMOOTH_RTOL, seed=seed)
-    assert report.passed, str(report)
-    if hidden in SMOOTH and output in SMOOTH:
-        assert report.n_kinks == 0
+    x = data.draw(ae.testing.inputs_for(model, batch=batch_sizes))  # every ReLU's input ≥ 1e-3 from 0
+    report = ae.testing.assert_layer_gradients(model, x, rtol=SMOOTH_RTOL, seed=seed)
+    assert report.n_kinks == 0
     # every parameter and the input are checked
     assert {row.name for row in report.rows} == {*model.params, "x (input)"}
 
@@ -39,28 +30,23 @@ def test_autoencoder_backward_for_every_depth_and_activation_pair(
 @given(
     hidden=st.sampled_from(ACTIVATIONS),
     loss=st.sampled_from(["mse", "bce_logits"]),
-    masked=st.booleans(),
-    batch=batch_sizes,
+    data=st.data(),
     seed=seeds,
 )
-def test_model_with_loss_end_to_end(hidden: str, loss: str, masked: bool, batch: int, seed: int) -> None:
+def test_model_with_loss_end_to_end(hidden: str, loss: str, data: st.DataObject, seed: int) -> None:
     output = "identity" if loss == "bce_logits" else "sigmoid"
     model = ae.Autoencoder.from_sizes([5, 3, 2], hidden_activation=hidden, output_activation=output, seed=seed)
-    x = np.random.default_rng(seed).uniform(0, 1, (batch, 5))
-    mask = None
-    if masked:
-        mask = (np.random.default_rng(seed + 1).random(x.shape) < 0.5).astype(float)
-        mask[0, 0] = 1.0
-    report = check_model(model, x, ae.losses.get(loss), mask=mask, rtol=SMOOTH_RTOL)
-    assert report.passed, str(report)
+    x = data.draw(ae.testing.inputs_for(model, batch=batch_sizes, low=0.0, high=1.0))
+    mask = data.draw(st.none() | ae.testing.masks(x.shape))
+    ae.testing.assert_model_gradients(model, x, ae.losses.get(loss), mask=mask, rtol=SMOOTH_RTOL)
 
 
-@given(seed=seeds, batch=batch_sizes)
-def test_denoising_autoencoder_backward_with_noise_held_fixed(seed: int, batch: int) -> None:
+@given(seed=seeds, data=st.data())
+def test_denoising_autoencoder_backward_with_noise_held_fixed(seed: int, data: st.DataObject) -> None:
     model = ae.Autoencoder.from_sizes([6, 3], input_dropout=0.5, input_noise=0.1, hidden_activation="tanh", seed=seed)
     assert model.training
-    report = check_model(model, uniform(seed, (batch, 6)), ae.MSELoss(), rtol=SMOOTH_RTOL)
-    assert report.passed, str(report)
+    x = data.draw(ae.testing.inputs_for(model, batch=batch_sizes))
+    ae.testing.assert_model_gradients(model, x, ae.MSELoss(), rtol=SMOOTH_RTOL)
 
 
 def test_from_sizes_builds_the_founding_architecture() -> None:
@@ -160,7 +146,7 @@ def test_user_layers_with_plain_dicts_are_packed_and_train() -> None:
     assert model.flat is not None
     assert model.flat.params.size == 3 * 3 + 3 + 1
     assert model.layers[1].params["s"].base is model.flat.params  # packed like a Dense
-    assert check_layer(model, uniform(0, (2, 3))).passed
+    ae.testing.assert_layer_gradients(model, uniform(0, (2, 3)))
     history = model.fit(uniform(1, (8, 3)), uniform(2, (8, 3)), epochs=30, batch_size=4, verbose=0)
     assert history["loss"][-1] < history["loss"][0]
     assert model.layers[1].params["s"][0] != 2.0  # its new gradient array was copied in and trained s

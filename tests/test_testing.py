@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from broken_layers import MissingBiasSum, MSEWithoutMean
 from helpers import uniform
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autoencoder_np as ae
@@ -115,6 +115,17 @@ def test_inputs_for_a_model_keep_its_inner_kinks_away(x: np.ndarray) -> None:
     assert ae.testing.assert_layer_gradients(RELU_MODEL, x).n_kinks == 0
 
 
+def _noisy_relu_model() -> ae.Sequential:
+    """Dropout before a Dense and a ReLU: a dropped row feeds the ReLU its bias, 0."""
+    return ae.Sequential([ae.Dropout(0.5, rng=0), ae.Dense(4, 4, rng=0), ae.ReLU()])
+
+
+@given(x=ae.testing.inputs_for(_noisy_relu_model()))
+def test_inputs_for_a_model_with_noise_keep_its_kinks_away_under_the_noise_a_check_draws(x: np.ndarray) -> None:
+    assert ae.testing.assert_layer_gradients(_noisy_relu_model(), x).n_kinks == 0
+    assert ae.testing.assert_model_gradients(_noisy_relu_model(), x, ae.MSELoss()).n_kinks == 0
+
+
 @given(x=ae.testing.inputs_for(ae.Tanh(), shape=(2, 7), low=-1.0, high=0.5))
 def test_inputs_for_take_a_shape_and_a_range(x: np.ndarray) -> None:
     assert x.shape == (2, 7)
@@ -131,6 +142,73 @@ def test_values_between_skip_every_kinks_neighbourhood(v: float) -> None:
 def test_values_between_refuse_a_range_with_no_room() -> None:
     with pytest.raises(ValueError, match=r"no value in \[-0.1, 0.1\] is 0.5 away from the kinks \[0.0\]"):
         strategies.values_between(-0.1, 0.1, kinks=(0.0,), margin=0.5)
+
+
+@given(x=ae.testing.inputs_for(ae.Dense(3, 2, rng=0), batch=st.integers(1, 2)))
+def test_inputs_for_take_a_batch_and_keep_the_layers_features(x: np.ndarray) -> None:
+    assert x.shape in {(1, 3), (2, 3)}
+
+
+def test_inputs_for_refuse_a_shape_and_a_batch() -> None:
+    with pytest.raises(ValueError, match=r"^inputs_for: give shape or batch, not both"):
+        ae.testing.inputs_for(ae.Tanh(), shape=(2, 3), batch=2)
+
+
+@given(x=ae.testing.arrays(st.tuples(st.integers(1, 3), st.just(4)), low=-1.0, high=2.0, kinks=(0.0, 1.0)))
+def test_arrays_keep_their_range_and_their_distance_from_the_kinks(x: np.ndarray) -> None:
+    assert x.dtype == np.float64
+    assert x.shape[1] == 4
+    assert np.all((x >= -1.0) & (x <= 2.0))
+    assert np.all(np.abs(x) >= MARGIN)
+    assert np.all(np.abs(x - 1.0) >= MARGIN * (1 - 1e-12))
+
+
+def test_arrays_draw_each_entry_on_its_own() -> None:
+    # hypothesis's default fills most of an array with one value: 13 in 40 of these would hold at most 2
+    distinct: list[int] = []
+
+    @settings(derandomize=True, database=None, max_examples=40)
+    @given(x=ae.testing.arrays((3, 4)))
+    def draw(x: np.ndarray) -> None:
+        distinct.append(len(np.unique(x)))
+
+    draw()
+    assert sum(n <= 2 for n in distinct) <= len(distinct) / 10
+
+
+@given(mask=ae.testing.masks((4, 3), weights=(0.5, 2.0)))
+def test_weighted_masks_weigh_each_observed_entry_within_the_range(mask: np.ndarray) -> None:
+    observed = mask != 0
+    assert observed.any()
+    assert np.all((mask[observed] >= 0.5) & (mask[observed] <= 2.0))
+
+
+@given(case=ae.testing.loss_inputs(ae.MSELoss(), shape=(3, 4), masked=False, low=-3.0, high=3.0))
+def test_loss_inputs_take_a_range_and_keep_target_apart_from_pred(case: tuple[np.ndarray, np.ndarray, None]) -> None:
+    pred, target, mask = case
+    assert mask is None
+    assert np.all((pred >= -3.0) & (pred <= 3.0))
+    assert np.all((target >= 0.0) & (target <= 1.0))
+    assert np.all(np.abs(target - pred) >= strategies.TARGET_MARGIN * (1 - 1e-12))
+    ae.testing.assert_loss_gradients(ae.MSELoss(), pred, target, rtol=1e-7)
+
+
+def _square_error(pred: np.ndarray, target: np.ndarray, mask: np.ndarray | None = None) -> tuple[float, tuple]:
+    weights = np.ones_like(pred) if mask is None else mask
+    return float(np.sum(weights * (pred - target) ** 2)), (pred, target, weights)
+
+
+@given(case=ae.testing.loss_inputs(_square_error, masked=True))
+def test_loss_inputs_for_a_plain_forward_function(case: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    pred, target, mask = case
+    ae.testing.assert_function_gradients(
+        _square_error, lambda c: 2 * c[2] * (c[0] - c[1]), pred, target, mask, wrt=["pred"]
+    )
+
+
+@given(model=ae.testing.models(in_features=st.just(1), max_depth=1, max_width=1, corrupt=False))
+def test_models_take_a_strategy_of_in_features_and_a_width(model: ae.Autoencoder) -> None:
+    assert [value.shape for key, value in model.params.items() if key.endswith("W")] == [(1, 1), (1, 1)]
 
 
 @given(mask=ae.testing.masks(st.tuples(st.integers(1, 4), st.integers(1, 4))))

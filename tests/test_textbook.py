@@ -1,5 +1,5 @@
 """The textbook kernels are proven the way the layers are: the gradient checker on each (forward, backward)
-pair (``check_function``), and the classes run them when asked (``kernels="textbook"``)."""
+pair (``assert_function_gradients``), and the classes run them when asked (``kernels="textbook"``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers import SMOOTH_RTOL, away_from_zero, seeds, uniform
+from helpers import SMOOTH_RTOL, batch_sizes, seeds, uniform
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,14 +15,16 @@ import autoencoder_np as ae
 from autoencoder_np import textbook
 from autoencoder_np.gradcheck import check_function
 
-shapes = st.tuples(st.integers(1, 4), st.integers(1, 5))
+shapes = st.tuples(batch_sizes, st.integers(1, 5))
+sizes = st.integers(1, 5)
 
 
-@given(batch=st.integers(1, 4), n_in=st.integers(1, 5), n_out=st.integers(1, 5), seed=seeds)
-def test_dense(batch: int, n_in: int, n_out: int, seed: int) -> None:
-    x, W, b = uniform(seed, (batch, n_in)), uniform(seed + 1, (n_in, n_out)), uniform(seed + 2, (n_out,))
-    report = check_function(textbook.dense_forward, textbook.dense_backward, x, W, b, rtol=SMOOTH_RTOL)
-    assert report.passed, str(report)
+@given(data=st.data(), batch=batch_sizes, n_in=sizes, n_out=sizes)
+def test_dense(data: st.DataObject, batch: int, n_in: int, n_out: int) -> None:
+    x, W, b = (data.draw(ae.testing.arrays(shape)) for shape in [(batch, n_in), (n_in, n_out), (n_out,)])
+    report = ae.testing.assert_function_gradients(
+        textbook.dense_forward, textbook.dense_backward, x, W, b, rtol=SMOOTH_RTOL
+    )
     assert [row.name for row in report.rows] == ["x", "W", "b"]
 
 
@@ -35,19 +37,17 @@ ACTIVATIONS: dict[str, tuple[Any, Any, tuple[Any, ...], dict[str, Any]]] = {
 
 
 @pytest.mark.parametrize("name", ACTIVATIONS)
-@given(shape=shapes, seed=seeds)
-def test_activations(name: str, shape: tuple[int, int], seed: int) -> None:
+@given(data=st.data())
+def test_activations(name: str, data: st.DataObject) -> None:
     forward, backward, extra, options = ACTIVATIONS[name]
-    x = away_from_zero(uniform(seed, shape))
-    report = check_function(forward, backward, x, *extra, rtol=SMOOTH_RTOL, **options)
-    assert report.passed, str(report)
+    x = data.draw(ae.testing.arrays(shapes, kinks=options.get("kinks", ())))  # at least 1e-3 from a kink
+    ae.testing.assert_function_gradients(forward, backward, x, *extra, rtol=SMOOTH_RTOL, **options)
 
 
-@given(shape=shapes, seed=seeds, rate=st.sampled_from([0.25, 0.5, 0.3]))
-def test_dropout_with_its_keep_mask_held_fixed(shape: tuple[int, int], seed: int, rate: float) -> None:
-    keep = np.random.default_rng(seed).random(shape) >= rate
-    report = check_function(textbook.dropout_forward, textbook.dropout_backward, uniform(seed, shape), keep, rate)
-    assert report.passed, str(report)
+@given(x=ae.testing.arrays(shapes), seed=seeds, rate=st.sampled_from([0.25, 0.5, 0.3]))
+def test_dropout_with_its_keep_mask_held_fixed(x: np.ndarray, seed: int, rate: float) -> None:
+    keep = np.random.default_rng(seed).random(x.shape) >= rate
+    ae.testing.assert_function_gradients(textbook.dropout_forward, textbook.dropout_backward, x, keep, rate)
 
 
 def _loss_pair(ell: Any, derivative: Any) -> tuple[Any, Any]:
@@ -63,35 +63,29 @@ def _loss_pair(ell: Any, derivative: Any) -> tuple[Any, Any]:
     return forward, backward
 
 
+#: name -> (ℓ, ℓ′, the range of pred: probabilities for BCE, real values for the others).
 LOSSES = {
-    "mse": (textbook.mse, textbook.mse_derivative, "real"),
-    "bce": (textbook.bce, textbook.bce_derivative, "probability"),
-    "bce_with_logits": (textbook.bce_with_logits, textbook.bce_with_logits_derivative, "real"),
+    "mse": (textbook.mse, textbook.mse_derivative, (-3.0, 3.0)),
+    "bce": (textbook.bce, textbook.bce_derivative, (0.05, 0.95)),
+    "bce_with_logits": (textbook.bce_with_logits, textbook.bce_with_logits_derivative, (-3.0, 3.0)),
 }
 
 
 @pytest.mark.parametrize("name", LOSSES)
-@given(shape=shapes, seed=seeds, masked=st.booleans())
-def test_losses_with_and_without_a_mask(name: str, shape: tuple[int, int], seed: int, masked: bool) -> None:
-    ell, derivative, domain = LOSSES[name]
-    rng = np.random.default_rng(seed)
-    pred = rng.uniform(0.05, 0.95, shape) if domain == "probability" else uniform(seed, shape)
-    target = rng.random(shape)
-    mask = (rng.random(shape) < 0.6).astype(float) if masked else None
-    if mask is not None:
-        mask.flat[0] = 1.0  # at least one observed entry
+@given(data=st.data())
+def test_losses_with_and_without_a_mask(name: str, data: st.DataObject) -> None:
+    ell, derivative, (low, high) = LOSSES[name]
     forward, backward = _loss_pair(ell, derivative)
-    report = check_function(forward, backward, pred, target, mask, wrt=["pred"], rtol=SMOOTH_RTOL)
-    assert report.passed, str(report)
+    pred, target, mask = data.draw(ae.testing.loss_inputs(forward, shape=shapes, low=low, high=high))
+    ae.testing.assert_function_gradients(forward, backward, pred, target, mask, wrt=["pred"], rtol=SMOOTH_RTOL)
 
 
-@given(shape=shapes, seed=seeds)
-def test_softmax_log_likelihood(shape: tuple[int, int], seed: int) -> None:
-    counts = (np.random.default_rng(seed).random(shape) < 0.5).astype(float)
-    report = check_function(
-        textbook.multinomial_forward, textbook.multinomial_backward, uniform(seed, shape), counts, wrt=["z"]
+@given(case=ae.testing.loss_inputs(textbook.multinomial_forward, shape=shapes, low=-3.0, high=3.0))
+def test_softmax_log_likelihood(case: tuple[np.ndarray, np.ndarray, None]) -> None:
+    z, counts, _ = case
+    ae.testing.assert_function_gradients(
+        textbook.multinomial_forward, textbook.multinomial_backward, z, counts, wrt=["z"]
     )
-    assert report.passed, str(report)
 
 
 def test_a_wrong_textbook_function_gets_the_checkers_diagnosis() -> None:

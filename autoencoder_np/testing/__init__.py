@@ -12,8 +12,8 @@ A property test of your layer, in three lines::
 - ``assert_layer_gradients``, ``assert_loss_gradients``, ``assert_model_gradients``,
   ``assert_function_gradients``: the checker's verdict; on failure an AssertionError whose message is the
   report with its diagnosis (``assertions``). They need only numpy.
-- ``inputs_for``, ``masks``, ``loss_inputs``, ``models``, ``values_between``: hypothesis strategies
-  (``strategies``); hypothesis loads on first use.
+- ``inputs_for``, ``arrays``, ``masks``, ``loss_inputs``, ``models``, ``values_between``: hypothesis
+  strategies (``strategies``); hypothesis loads on first use.
 - The pytest plugin (``plugin``, registered as a ``pytest11`` entry point): a ``gradcheck`` fixture and
   ``pytest --gradcheck-module my_layers.py``.
 
@@ -33,7 +33,7 @@ from .assertions import (
     assert_model_gradients,
 )
 
-STRATEGIES = ("inputs_for", "loss_inputs", "masks", "models", "values_between")
+STRATEGIES = ("arrays", "inputs_for", "loss_inputs", "masks", "models", "values_between")
 
 __all__ = [
     "GradCheck",
