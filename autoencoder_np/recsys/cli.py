@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 
 from . import coldstart, evaluate, threads
-from .data import FORMATS, Interactions, load
+from .data import Interactions
 from .given import GivenSplit, load_given
+from .readers import FORMATS, load
 from .synthetic import synthetic_ratings
 
 
