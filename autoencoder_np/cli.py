@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from . import __version__
 from .training import TrainingDiverged
 
 #: command name -> (module, one-line help)
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Autoencoders and autoencoder recommenders in pure NumPy, every gradient by hand.",
     )
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    parser.add_argument("--version", action="version", version=f"autoencoder_np {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="command")
     sub.required = True
     for name, (module, help_text) in COMMANDS.items():

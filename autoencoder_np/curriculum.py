@@ -62,8 +62,9 @@ CURRICULUM: tuple[LessonInfo, ...] = (
         30, ("bowl_paths.png", "adam_bias_correction.png", "optimizers.png"),
     ),
     LessonInfo(
-        7, "gradient_checking", "Gradient checking itself: eps sweep, float32 vs float64, complex step, bands",
-        30, ("eps_sweep.png", "error_bands.png"),
+        7, "gradient_checking",
+        "Gradient checking itself: eps sweep, float32 vs float64, complex step, bands, checks in your tests",
+        35, ("eps_sweep.png", "error_bands.png"),
     ),
     LessonInfo(
         8, "autoencoder_vs_pca", "Autoencoder versus PCA: the linear AE spans the PCA subspace; nonlinear beats it",

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import numpy as np
 
+from . import course
 from .curriculum import CURRICULUM, find
 from .lesson_text import Explanation, explanation_above, heading_rule, read_cells, render, terminal_width
 
@@ -69,14 +70,8 @@ OPTIONS_VARIABLE = "AUTOENCODER_NP_LESSON_OPTIONS"
 
 
 def lessons_dir() -> Path:
-    """The ``lessons/`` folder of the checkout: next to the package, else below the current directory."""
-    for candidate in (Path(__file__).resolve().parent.parent / "lessons", Path.cwd() / "lessons"):
-        if (candidate / "README.md").is_file():
-            return candidate
-    raise FileNotFoundError(
-        "lessons/ not found: the lessons are scripts in the repository, next to the package; "
-        "run this from a checkout of the repository"
-    )
+    """The ``lessons/`` folder: beside the package, else below the current directory, else installed in the package."""
+    return course.lessons_folder(here=Path.cwd())
 
 
 def add_options(parser: argparse.ArgumentParser, default_out: str, *, data: bool) -> None:
@@ -354,6 +349,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("numbers", type=int, nargs="*", metavar="N", help="only these lessons (default: all)")
     build.add_argument("--out", type=Path, default=Path("lesson_output/site"), help="the site's folder")
     build.add_argument("--fast", action="store_true", help="less data and fewer epochs (what CI runs)")
+    course.add_copy_parser(actions)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -363,6 +359,8 @@ def run(args: argparse.Namespace) -> int:
         from .lesson_site import build  # jupytext, nbclient and nbconvert load here, only for this command
 
         return build(args.numbers, args.out, fast=args.fast)
+    if args.action == "copy":
+        return course.run_copy(args)
     width = max(len(info.name) for info in CURRICULUM) + len("lessons/.py")
     print(f"{'#':>2}  {'script':<{width}}  {'time':>6}  what you learn")
     indent = " " * (width + 14)

@@ -75,12 +75,15 @@ print(f"MSE of always predicting 0.5 on this X: {mse_of_one_half:.4f}. This is t
 lesson.step()
 
 
-def founding_model() -> ae.Autoencoder:
-    """The founding 10→5→10 autoencoder, always with the same initial weights."""
+def founding_model(kernels: str | None = None) -> ae.Autoencoder:
+    """The founding 10→5→10 autoencoder, always with the same initial weights.
+
+    kernels: "textbook" runs the plain functions of autoencoder_np/textbook/ (step 6); None, the default set.
+    """
     rng = np.random.default_rng(1)  # one generator: the encoder's weights first, then the decoder's
     encoder = ae.Sequential([ae.Dense(10, 5, rng=rng), ae.ReLU()])
     decoder = ae.Sequential([ae.Dense(5, 10, rng=rng), ae.Sigmoid()])
-    return ae.Autoencoder(encoder, decoder)
+    return ae.Autoencoder(encoder, decoder, kernels=kernels)
 
 
 model = founding_model()
@@ -179,17 +182,30 @@ print(f"max |equations − model.forward| = {forward_gap:.1e} (rounding only: a 
 #    (the chain rule) and fills every layer's `grads` with dL/dW and dL/db (lessons 2 to 5);
 # 4. **update**: the optimizer moves every parameter a little against its gradient (lesson 6).
 #
-# We take two fresh copies of the model. One makes one step with `fit` on the first 32 rows in order
-# (`shuffle=False`); the other makes the four parts by hand. Their parameters must be identical. A model
+# Which code computes each part? Every layer, loss and optimizer calls small functions that hold their
+# equations, and there are two sets of them. The *textbook* kernels, in autoencoder_np/textbook/, are
+# plain NumPy, one line per equation: lessons 2 to 6 read them. Their *fast* twins, in
+# autoencoder_np/fast/, reuse arrays and fold steps together; `fit` and `demo` run them by default (in
+# an assignment workspace the textbook set is the default, so that your own functions train). The two
+# sets compute the same numbers up to rounding in the last bit: tests/test_kernels.py proves it
+# function by function, tests/test_trajectories.py over 100 epochs of this model.
+#
+# We take fresh copies of the model. The one we step by hand runs the textbook kernels
+# (`kernels="textbook"`), so every line it runs is one you can read. Another makes one step with
+# `fit(..., kernels="textbook")` on the first 32 rows in order (`shuffle=False`): their parameters must
+# be identical. A third makes the same step with the default `fit`: the same up to rounding. A model
 # keeps all its parameters in one array as well, `model.flat.params` (115 numbers; each layer's W and b
 # are views into it), which makes two models easy to compare.
 
 # %%
 lesson.step()
+one_step = {"epochs": 1, "batch_size": 32, "shuffle": False, "loss": ae.MSELoss(), "verbose": 0}
 by_fit = founding_model()
-by_fit.fit(X[:32], epochs=1, batch_size=32, shuffle=False, optimizer=ae.Adam(lr=1e-3), loss=ae.MSELoss(), verbose=0)
+by_fit.fit(X[:32], optimizer=ae.Adam(lr=1e-3), kernels="textbook", **one_step)
+by_default_fit = founding_model()
+by_default_fit.fit(X[:32], optimizer=ae.Adam(lr=1e-3), **one_step)
 
-by_hand = founding_model()
+by_hand = founding_model(kernels="textbook")
 mse, adam = ae.MSELoss(), ae.Adam(lr=1e-3)
 x = X[:32]
 x_hat = by_hand.forward(x)  # 1. forward
@@ -209,7 +225,9 @@ for name, _, grad in by_hand.parameters():
 step_sizes = np.abs(by_hand.flat.params - before)
 print(f"4. update:   every parameter moved by at most {step_sizes.max():.2e} (Adam's first step ≈ lr = 1e-3)")
 step_gap = float(np.max(np.abs(by_hand.flat.params - by_fit.flat.params)))
-print(f"max |by hand − by fit| over all {by_hand.flat.params.size} parameters: {step_gap:.1e}")
+default_gap = float(np.max(np.abs(by_hand.flat.params - by_default_fit.flat.params)))
+print(f"max |by hand − fit(kernels='textbook')| over all {by_hand.flat.params.size} parameters: {step_gap:.1e}")
+print(f"max |by hand − fit on the default kernels ({ae.kernels.DEFAULT!r})|: {default_gap:.1e}")
 
 # %% [markdown]
 # ## Step 7 · One epoch of `fit`, by hand
@@ -217,26 +235,29 @@ print(f"max |by hand − by fit| over all {by_hand.flat.params.size} parameters:
 # 96–99, one step each. The epoch's loss is the mean over all entries, so each batch's loss counts in
 # proportion to its entries: (Σ_b L_b · n_b) / Σ_b n_b. By default `fit` first shuffles the rows (a new
 # random order every epoch, fixed by `seed`): the steps are the same, only the batches differ.
+#
+# Each step is step 6's four parts, which `ae.textbook.train_step(model, loss, optimizer, x, y)` does in
+# four lines (autoencoder_np/textbook/training.py); our loop calls it. `ae.textbook.fit`, in the same
+# file, is this loop over shuffled batches and epochs in about twenty lines: read it. `fit` runs the same
+# steps and adds validation, callbacks and protection against divergence around them.
 
 # %%
 lesson.step()
 by_fit = founding_model()
-fit_epoch = by_fit.fit(X, epochs=1, batch_size=32, shuffle=False, optimizer=ae.Adam(lr=1e-3), verbose=0)
-by_hand = founding_model()
+fit_epoch = by_fit.fit(X, optimizer=ae.Adam(lr=1e-3), kernels="textbook", **one_step)
+by_hand = founding_model(kernels="textbook")
 mse, adam = ae.MSELoss(), ae.Adam(lr=1e-3)
 total = entries = 0.0
 for start in range(0, len(X), 32):
     x = X[start : start + 32]
-    L = mse.forward(by_hand.forward(x), x)
-    by_hand.backward(mse.backward())
-    adam.step(by_hand)
+    L = ae.textbook.train_step(by_hand, mse, adam, x, x)  # forward, loss, backward, update
     print(f"  batch rows {start:>2}–{start + len(x) - 1:<2}: n_b = {x.size:>3} entries, L_b = {L:.6f}")
     total += L * x.size
     entries += x.size
 epoch_by_hand = total / entries
 epoch_gap = float(np.max(np.abs(by_hand.flat.params - by_fit.flat.params)))
 print(f"epoch loss by hand {epoch_by_hand:.10f}, by fit {fit_epoch['loss'][0]:.10f}")
-print(f"max |by hand − by fit| over the parameters after the epoch: {epoch_gap:.1e}")
+print(f"max |by hand − fit(kernels='textbook')| over the parameters after the epoch: {epoch_gap:.1e}")
 
 # %% [markdown]
 # ## Step 8 · What it learned, and proof that its gradients are right
@@ -295,6 +316,7 @@ lesson.check("after 100 epochs x̂ is still nearly flat", spread_100 < 0.5 * spr
 lesson.check("longer training brings out the rows' patterns", spread_long > 1.5 * spread_100, f"{spread_long:.3f}")
 lesson.check("the equations give model.forward", forward_gap < 1e-12, f"max gap {forward_gap:.1e}")
 lesson.check("one fit step = forward, loss, backward, update by hand", step_gap == 0.0, f"max gap {step_gap:.1e}")
+lesson.check("fit's default kernels give the same step", default_gap < 1e-15, f"max gap {default_gap:.1e}")
 lesson.check("one fit epoch = four steps by hand", epoch_gap == 0.0, f"max gap {epoch_gap:.1e}")
 lesson.check(
     "the epoch loss is the entry-weighted mean of batch losses",

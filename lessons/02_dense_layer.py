@@ -7,6 +7,10 @@
 # proves them: finite differences, written from scratch, then the library's checker. Last, a layer with a
 # bug, and how the check points at it.
 #
+# The layer here runs the *textbook kernels*: two plain functions, `dense_forward` and `dense_backward` in
+# autoencoder_np/textbook/dense.py, one line per equation. Open that file beside this lesson: it is the
+# code that computes every number below (and the code an assignment asks you to write).
+#
 # You need: lesson 1 (what forward, backward, `params`, `grads` and `cache` are for), and the chain rule.
 
 # %%
@@ -26,6 +30,10 @@ lesson = Lesson("02_dense_layer")
 #
 # Every output j of sample n is a weighted sum of that sample's inputs, plus a bias. b is added to every
 # row (NumPy *broadcasts* it over the batch). Our example: 2 samples of 3 features, 2 outputs.
+#
+# A layer's `forward` checks its input, then calls one function that holds the equation. We set
+# `layer.kernels = "textbook"`, so ours calls `ae.textbook.dense_forward(x, W, b)`. It returns y and a
+# *cache*, the dict of what backward will need. Calling the function ourselves gives the layer's y exactly.
 
 # %%
 lesson.step()
@@ -34,6 +42,7 @@ W = np.array([[0.5, -1.0], [2.0, 0.25], [-1.0, 1.0]])  # (in=3, out=2)
 b = np.array([0.1, -0.2])  # (out=2,)
 
 layer = ae.Dense(3, 2)
+layer.kernels = "textbook"  # run the plain functions of autoencoder_np/textbook/
 layer.params["W"] = W  # assigning copies the values into the layer's own array
 layer.params["b"] = b
 y = layer.forward(x)
@@ -43,7 +52,9 @@ print("b =", b)
 print(f"y[0, 0] = x00·W00 + x01·W10 + x02·W20 + b0 = 1·0.5 + 2·2 + (−1)·(−1) + 0.1 = {1 * 0.5 + 2 * 2 + 1 + 0.1}")
 print("y = layer.forward(x) =", y, sep="\n")
 y_by_hand = x @ W + b
-print(f"x @ W + b gives the same: {np.array_equal(y, y_by_hand)}; the cache keeps {list(layer.cache)} for backward")
+y_by_function, cache = ae.textbook.dense_forward(x, W, b)
+print(f"x @ W + b gives the same: {np.array_equal(y, y_by_hand)}")
+print(f"ae.textbook.dense_forward(x, W, b): the same y: {np.array_equal(y, y_by_function)}; cache {list(cache)}")
 
 # %% [markdown]
 # ## Step 2 · Backward: the three equations, derived
@@ -59,6 +70,15 @@ print(f"x @ W + b gives the same: {np.array_equal(y, y_by_hand)}; the cache keep
 # The bias gradient is a sum over the batch: b is added to every row. A check you can do in your head:
 # each gradient has the shape of what it is the gradient of, and in each case only one arrangement of
 # the matrix product gives that shape.
+#
+# The layer's backward calls `ae.textbook.dense_backward(G, cache)`, three lines in the same file, which
+# returns (dL/dx, dL/dW, dL/db); the layer keeps the last two in its `grads`.
+#
+# Without `kernels="textbook"` a layer runs the *fast* twins, in autoencoder_np/fast/dense.py: the
+# default, which `demo` and the recommenders run. They add b in place, write the gradients
+# straight into the layer's arrays and sum dL/db with a matrix product. The two sets compute the same
+# numbers, up to rounding in the last bit: tests/test_kernels.py proves each pair equal on shapes and
+# values hypothesis draws, and tests/test_trajectories.py trains a model both ways to the same weights.
 
 # %%
 lesson.step()
@@ -79,6 +99,23 @@ formula_gap = max(
     float(np.max(np.abs(grad_x - dx))),
 )
 print(f"max |layer − formulas| = {formula_gap:.1e}")
+by_function = dict(zip(("x", "W", "b"), ae.textbook.dense_backward(G, cache), strict=True))
+function_gap = max(
+    float(np.max(np.abs(grad_x - by_function["x"]))),
+    float(np.max(np.abs(layer.grads["W"] - by_function["W"]))),
+    float(np.max(np.abs(layer.grads["b"] - by_function["b"]))),
+)
+print(f"ae.textbook.dense_backward(G, cache) = the layer's gradients: max gap {function_gap:.1e}")
+
+default_layer = ae.Dense(3, 2)  # no kernels chosen: the default set
+default_layer.params["W"], default_layer.params["b"] = W, b
+sets_gap = max(
+    float(np.max(np.abs(default_layer.forward(x) - y))),
+    float(np.max(np.abs(default_layer.backward(G) - grad_x))),
+    float(np.max(np.abs(default_layer.grads["W"] - layer.grads["W"]))),
+    float(np.max(np.abs(default_layer.grads["b"] - layer.grads["b"]))),
+)
+print(f"a Dense left at the default runs the {default_layer.kernels!r} kernels: max gap to ours {sets_gap:.1e}")
 
 # %% [markdown]
 # ## Step 3 · Proof by finite differences, from scratch
@@ -203,7 +240,9 @@ lesson.save(
 # %%
 lesson.step()
 rng = np.random.default_rng(0)
-random_report = ae.gradcheck.check_layer(ae.Dense(6, 4, rng=1), rng.normal(size=(5, 6)), seed=2)
+random_layer = ae.Dense(6, 4, rng=1)
+random_layer.kernels = "textbook"
+random_report = ae.gradcheck.check_layer(random_layer, rng.normal(size=(5, 6)), seed=2)
 print(random_report)
 
 # %% [markdown]
@@ -213,6 +252,10 @@ print(random_report)
 lesson.step()
 lesson.check("forward is x W + b", np.array_equal(y, y_by_hand), "exact")
 lesson.check("backward gives xᵀG, Σ G, G Wᵀ", formula_gap < 1e-12, f"max gap {formula_gap:.1e}")
+lesson.check(
+    "the layer's numbers are the textbook functions'", np.array_equal(y, y_by_function) and function_gap == 0.0
+)
+lesson.check("the default kernels give the same numbers", sets_gap < 1e-15, f"max gap {sets_gap:.1e}")
 worst_own = max(own_errors.values())
 lesson.check("our finite differences agree with backward", worst_own < 1e-8, f"max relative error {worst_own:.1e}")
 lesson.check("the library's numerical_gradient agrees with ours", library_gap < 1e-8, f"{library_gap:.1e}")

@@ -6,6 +6,10 @@
 # needs), and the two places where derivatives misbehave: ReLU's *kink* at 0, where it has none, and the
 # *saturation* of sigmoid and tanh, where it is almost 0 and learning stalls.
 #
+# Every layer here runs the textbook kernels (lesson 2): we pass each one through `textbook(layer)`,
+# which sets `layer.kernels = "textbook"`. The formulas live in autoencoder_np/textbook/activations.py,
+# a forward and a backward function per activation, one or two lines each: open it beside this lesson.
+#
 # You need: lesson 2 (backward, the upstream gradient G = dL/dy, finite differences, `check_layer`).
 
 # %%
@@ -19,6 +23,13 @@ from autoencoder_np.lesson import Lesson
 
 lesson = Lesson("03_activations")
 
+
+def textbook(layer: ae.Layer) -> ae.Layer:
+    """``layer``, set to run the textbook kernels: the plain functions of autoencoder_np/textbook/."""
+    layer.kernels = "textbook"
+    return layer
+
+
 # %% [markdown]
 # ## Step 1 · Why not just Dense layers?
 # Two Dense layers in a row are one Dense layer in disguise:
@@ -31,7 +42,7 @@ lesson = Lesson("03_activations")
 # %%
 lesson.step()
 rng = np.random.default_rng(0)
-first, second = ae.Dense(3, 4, rng=1), ae.Dense(4, 2, rng=2)
+first, second = textbook(ae.Dense(3, 4, rng=1)), textbook(ae.Dense(4, 2, rng=2))
 first.params["b"] = rng.normal(size=4)
 second.params["b"] = rng.normal(size=2)
 x = rng.normal(size=(5, 3))
@@ -40,7 +51,7 @@ W1, b1, W2, b2 = first.params["W"], first.params["b"], second.params["W"], secon
 merged = x @ (W1 @ W2) + (b1 @ W2 + b2)
 collapse_gap = float(np.max(np.abs(stacked - merged)))
 print(f"Dense(3→4) then Dense(4→2) vs one Dense(3→2) with W = W₁W₂ {(W1 @ W2).shape}: max gap {collapse_gap:.1e}")
-with_relu = second.forward(ae.ReLU().forward(first.forward(x)))
+with_relu = second.forward(textbook(ae.ReLU()).forward(first.forward(x)))
 print(f"with a ReLU between them the gap to the merged layer is {np.max(np.abs(with_relu - merged)):.2f}: not linear")
 
 # %% [markdown]
@@ -53,20 +64,28 @@ print(f"with a ReLU between them the gap to the merged layer is {np.max(np.abs(w
 # difference across the corner measures (h − 0)/2h = 0.5, which is neither. The checker knows: when an
 # input lies within ±h of a kink, it counts the entry as a *kink* and does not judge it.
 #
+# The layer calls `ae.textbook.relu_forward(x)`, which returns y and the cache {"x": x}, and
+# `ae.textbook.relu_backward(G, cache)`: one line each.
+#
 # A unit whose input is negative for every sample passes no gradient at all and cannot learn: a *dead* unit.
 # `LeakyReLU(α)` avoids that by letting αx through for x < 0 (derivative α there); it has the same kink.
 
 # %%
 lesson.step()
-relu = ae.ReLU()
+relu = textbook(ae.ReLU())
 xs = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])
 print("x           =", xs[0])
 print("ReLU(x)     =", relu.forward(xs)[0])
 print("ReLU′(x)    =", relu.backward(np.ones_like(xs))[0], " (backward with G = 1 gives the derivative)")
+relu_y, relu_cache = ae.textbook.relu_forward(xs)
+relu_same = np.array_equal(relu_y, relu.forward(xs)) and np.array_equal(
+    ae.textbook.relu_backward(np.ones_like(xs), relu_cache), relu.backward(np.ones_like(xs))
+)
+print(f"ae.textbook.relu_forward and relu_backward give the same: {relu_same}")
 h = 1e-5
-at_zero = (ae.ReLU().forward(np.array([[h]])) - ae.ReLU().forward(np.array([[-h]])))[0, 0] / (2 * h)
+at_zero = (relu.forward(np.array([[h]])) - relu.forward(np.array([[-h]])))[0, 0] / (2 * h)
 print(f"central difference at x = 0: {at_zero} (the corner: neither 0 nor 1)")
-relu_report = ae.gradcheck.check_layer(ae.ReLU(), xs)
+relu_report = ae.gradcheck.check_layer(relu, xs)
 print(relu_report.summary())
 
 # %% [markdown]
@@ -80,12 +99,18 @@ print(relu_report.summary())
 #
 # Written naively, e^(−x) overflows for x < −709 in float64 (e^710 is beyond the largest float64). The
 # library computes σ in two branches with z = e^(−|x|) ≤ 1, which never overflows:
-# σ(x) = 1/(1 + z) for x ≥ 0 and z/(1 + z) for x < 0. Backward needs only the output y = σ(x):
-# dL/dx = G ⊙ y (1 − y), so the cache keeps y.
+# σ(x) = 1/(1 + z) for x ≥ 0 and z/(1 + z) for x < 0 (`ae.textbook.sigmoid`, in
+# autoencoder_np/textbook/stable.py). Backward needs only the output y = σ(x): dL/dx = G ⊙ y (1 − y)
+# (`ae.textbook.sigmoid_backward`), so the cache keeps y.
+#
+# The fast twin, which layers run by default (autoencoder_np/fast/activations.py), writes the two
+# branches as one formula, max(z, 1[x ≥ 0]) / (1 + z), without `np.where`, which decides entry by entry
+# and is slow on inputs of mixed signs. The two sets give the same numbers, bit for bit
+# (tests/test_kernels.py).
 
 # %%
 lesson.step()
-sigmoid = ae.Sigmoid()
+sigmoid = textbook(ae.Sigmoid())
 xs = np.array([[-1000.0, -10.0, -2.0, 0.0, 2.0, 10.0, 1000.0]])
 print("x       =", xs[0])
 print("σ(x)    =", sigmoid.forward(xs)[0])
@@ -100,9 +125,14 @@ with warnings.catch_warnings(record=True) as caught:
 print(f"naive 1/(1 + exp(−x)): {naive[0]} with warnings {naive_warnings}")
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    stable = ae.Sigmoid().forward(xs)
+    stable = sigmoid.forward(xs)
     stable_warnings = [str(w.message) for w in caught]
 print(f"the library's two-branch σ: no warnings ({len(stable_warnings)}), σ(±1000) = {stable[0, [0, -1]]}")
+default_sigmoid = ae.Sigmoid()  # no kernels chosen: the default set
+sigmoid_sets_equal = np.array_equal(default_sigmoid.forward(xs), stable) and np.array_equal(
+    default_sigmoid.backward(np.ones_like(xs)), sigmoid.backward(np.ones_like(xs))
+)
+print(f"a Sigmoid on the default ({default_sigmoid.kernels!r}) kernels gives the same bits: {sigmoid_sets_equal}")
 
 # %% [markdown]
 # ## Step 4 · Tanh
@@ -111,17 +141,18 @@ print(f"the library's two-branch σ: no warnings ({len(stable_warnings)}), σ(±
 #     tanh′(x) = 1 − tanh(x)²
 #
 # tanh is a sigmoid stretched to (−1, 1): centred on 0, with a derivative up to 1 instead of 1/4. It
-# saturates too, for large |x|. Like sigmoid, its backward needs only the output y: dL/dx = G ⊙ (1 − y²).
+# saturates too, for large |x|. Like sigmoid, its backward needs only the output y: dL/dx = G ⊙ (1 − y²)
+# (`ae.textbook.tanh_forward` and `tanh_backward`).
 
 # %%
 lesson.step()
-tanh = ae.Tanh()
+tanh = textbook(ae.Tanh())
 xs = np.linspace(-3, 3, 7)[None, :]
 y = tanh.forward(xs)
 print("x          =", xs[0])
 print("tanh(x)    =", y[0])
 print("tanh′(x)   =", tanh.backward(np.ones_like(xs))[0])
-identity_gap = float(np.max(np.abs(y - (2 * ae.Sigmoid().forward(2 * xs) - 1))))
+identity_gap = float(np.max(np.abs(y - (2 * sigmoid.forward(2 * xs) - 1))))
 print(f"max |tanh(x) − (2σ(2x) − 1)| = {identity_gap:.1e}")
 
 # %% [markdown]
@@ -135,6 +166,7 @@ xs = np.random.default_rng(3).uniform(-3, 3, size=(4, 5))
 xs[0, 0] = 0.0  # exactly on ReLU's kink
 reports = {}
 for layer in (ae.ReLU(), ae.LeakyReLU(0.1), ae.Sigmoid(), ae.Tanh()):
+    layer = textbook(layer)
     reports[repr(layer)] = ae.gradcheck.check_layer(layer, xs)
     print(reports[repr(layer)].summary())
 
@@ -149,7 +181,7 @@ grid = np.linspace(-6, 6, 601)[None, :]
 coarse = np.linspace(-6, 6, 25)[None, :]  # includes 0
 fig = Figure(figsize=(11, 6), layout="constrained")
 axes = fig.subplots(2, 3, sharex=True)
-for column, layer in enumerate((ae.ReLU(), ae.Sigmoid(), ae.Tanh())):
+for column, layer in enumerate((textbook(ae.ReLU()), textbook(ae.Sigmoid()), textbook(ae.Tanh()))):
     values = layer.forward(grid)[0]
     slope = layer.backward(np.ones_like(grid))[0]
     numeric = (layer.forward(coarse + h) - layer.forward(coarse - h))[0] / (2 * h)
@@ -188,7 +220,7 @@ for name in ("sigmoid", "tanh", "relu"):
     layers = []
     for depth in range(6):
         layers += [ae.Dense(32, 32, rng=depth), ae.activations.get(name)]
-    stack = ae.Sequential(layers)
+    stack = ae.Sequential(layers, kernels="textbook")
     out = stack.forward(x_batch)
     stack.backward(np.random.default_rng(5).normal(size=out.shape))
     norms[name] = [float(np.linalg.norm(layer.grads["W"])) for layer in stack.layers[::2]]
@@ -214,9 +246,11 @@ lesson.step()
 lesson.check("two Dense layers collapse into one", collapse_gap < 1e-12, f"max gap {collapse_gap:.1e}")
 lesson.check("the central difference at ReLU's kink is 0.5", abs(at_zero - 0.5) < 1e-9, f"{at_zero}")
 lesson.check("ReLU's check counts the kink instead of failing", relu_report.passed and relu_report.n_kinks == 1)
+lesson.check("ReLU's layer gives the textbook functions' numbers", relu_same)
 lesson.check("σ′ peaks at 1/4", derivative[3] == 0.25, f"σ′(0) = {derivative[3]}")
 lesson.check("the naive sigmoid overflows at x = −1000", any("overflow" in w for w in naive_warnings))
 lesson.check("the library's sigmoid does not", not stable_warnings and np.isfinite(stable).all())
+lesson.check("the default kernels' sigmoid gives the same bits", sigmoid_sets_equal)
 lesson.check("tanh(x) = 2σ(2x) − 1", identity_gap < 1e-12, f"max gap {identity_gap:.1e}")
 for name, report in reports.items():
     lesson.check_gradients(f"{name} backward passes the check", report)

@@ -7,6 +7,12 @@
 # well with a sigmoid; and why it should be computed from the sigmoid's input (the *logits*), not from
 # its output: in float32 the naive form returns inf, and even a careful one stops learning.
 #
+# Each loss class checks its arguments and calls the textbook functions in
+# autoencoder_np/textbook/losses.py: ℓ and ℓ′ entry by entry (`mse`, `mse_derivative`, `bce`, …) and the
+# mean over the entries (`masked_mean`, `masked_mean_backward`). The element-wise losses have no fast
+# twins: these functions are what trains, in every model. The sigmoid layers here, and the model of step
+# 6, run the textbook kernels too (`kernels="textbook"`, lessons 2 and 3).
+#
 # You need: lessons 2 and 3 (backward, finite differences, the sigmoid and its saturation).
 
 # %%
@@ -18,6 +24,13 @@ from autoencoder_np.lesson import Lesson
 
 lesson = Lesson("04_losses")
 
+
+def textbook(layer: ae.Layer) -> ae.Layer:
+    """``layer``, set to run the textbook kernels: the plain functions of autoencoder_np/textbook/."""
+    layer.kernels = "textbook"
+    return layer
+
+
 # %% [markdown]
 # ## Step 1 · Mean squared error
 # For a prediction p and a target t of the same shape, with n entries in all:
@@ -26,6 +39,10 @@ lesson = Lesson("04_losses")
 #
 # The mean is over every entry, so L does not grow with the batch size. (Keras' "mse" averages each row,
 # then the rows: the same number when all rows have the same length.)
+#
+# `MSELoss` computes it in two textbook steps: ℓ = (p − t)² for every entry (`ae.textbook.mse`), then
+# the mean (`ae.textbook.masked_mean`); backward is ℓ′ = 2 (p − t) (`mse_derivative`) divided by n
+# (`masked_mean_backward`). The "masked" mean takes an optional 0/1 mask, which lesson 10 needs.
 
 # %%
 lesson.step()
@@ -38,6 +55,12 @@ print(f"(p − t)² = {((pred - target) ** 2).ravel()}, n = {pred.size}")
 print(f"L by hand {by_hand:.6f}, MSELoss {L:.6f}")
 mse_grad_gap = float(np.max(np.abs(mse.backward() - 2 * (pred - target) / pred.size)))
 print("dL/dp = 2(p − t)/n =", mse.backward().ravel(), f"(gap to the formula: {mse_grad_gap:.1e})")
+by_functions = (
+    ae.textbook.masked_mean(ae.textbook.mse(pred, target)),
+    ae.textbook.masked_mean_backward(ae.textbook.mse_derivative(pred, target)),
+)
+mse_same = by_functions[0] == L and np.array_equal(by_functions[1], mse.backward())
+print(f"ae.textbook: masked_mean(mse(p, t)) and its backward give the same: {mse_same}")
 
 # %% [markdown]
 # ## Step 2 · Cross-entropy for binary targets
@@ -48,7 +71,8 @@ print("dL/dp = 2(p − t)/n =", mse.backward().ravel(), f"(gap to the formula: {
 #     ℓ = −[t log p + (1 − t) log(1 − p)]      ℓ′ = dℓ/dp = (p − t) / (p (1 − p))
 #
 # and L is the mean of ℓ over the entries. Predicting p = 0.5 everywhere costs log 2 ≈ 0.693 per entry:
-# the first loss to expect from an untrained model.
+# the first loss to expect from an untrained model. `BCELoss` calls `ae.textbook.bce` and
+# `bce_derivative` (step 4 says why they clip p first).
 
 # %%
 lesson.step()
@@ -70,12 +94,13 @@ print("dL/dp = (p − t)/(p(1 − p))/n =", bce.backward().ravel())
 # `BCEWithLogitsLoss` takes the logits z themselves and returns exactly this. Compare with MSE after a
 # sigmoid: dℓ/dz = 2 (p − t) · p (1 − p). When the unit is saturated and wrong (z = −10, t = 1: p ≈ 0),
 # MSE's gradient is almost 0 and the unit barely learns; cross-entropy's is −1, the largest it gets.
+# (`BCEWithLogitsLoss` calls `ae.textbook.bce_with_logits` and `bce_with_logits_derivative`.)
 
 # %%
 lesson.step()
 z = np.random.default_rng(0).uniform(-4, 4, size=(3, 4))
 t = (np.random.default_rng(1).random((3, 4)) > 0.5).astype(float)
-sigmoid, bce, logits_bce = ae.Sigmoid(), ae.BCELoss(), ae.BCEWithLogitsLoss()
+sigmoid, bce, logits_bce = textbook(ae.Sigmoid()), ae.BCELoss(), ae.BCEWithLogitsLoss()
 bce.forward(sigmoid.forward(z), t)
 chained = sigmoid.backward(bce.backward())  # ℓ′ · σ′, two backward steps
 logits_bce.forward(z, t)
@@ -91,7 +116,7 @@ def per_entry_slope(loss: ae.Loss, z_value: float, t_value: float, through_sigmo
     if not through_sigmoid:
         loss.forward(z1, t1)
         return float(loss.backward()[0, 0])
-    layer = ae.Sigmoid()
+    layer = textbook(ae.Sigmoid())
     loss.forward(layer.forward(z1), t1)
     return float(layer.backward(loss.backward())[0, 0])
 
@@ -102,7 +127,7 @@ print(f"z = −10, t = 1 (confident and wrong): MSE∘σ gives dℓ/dz = {mse_sl
 
 zs = np.linspace(-10, 10, 401)
 curves = {
-    "MSE after sigmoid": [ae.MSELoss().forward(ae.Sigmoid().forward([[v]]), [[1.0]]) for v in zs],
+    "MSE after sigmoid": [ae.MSELoss().forward(sigmoid.forward([[v]]), [[1.0]]) for v in zs],
     "cross-entropy (logits)": [ae.BCEWithLogitsLoss().forward([[v]], [[1.0]]) for v in zs],
 }
 slopes = {
@@ -147,7 +172,7 @@ lesson.save(fig, "loss_vs_logit.png")
 lesson.step()
 f32 = np.float32
 print(f"float32 epsilon {np.finfo(f32).eps:.3g}; 1 − 1e-15 in float32 == 1: {f32(1) - f32(1e-15) == 1}")
-print(f"σ(20) in float32: {float(ae.Sigmoid().forward(np.array([[20]], dtype=f32))[0, 0])}")
+print(f"σ(20) in float32: {float(sigmoid.forward(np.array([[20]], dtype=f32))[0, 0])}")
 
 
 def float32_losses(z_value: float, t_value: float) -> dict[str, tuple[float, float]]:
@@ -155,7 +180,7 @@ def float32_losses(z_value: float, t_value: float) -> dict[str, tuple[float, flo
     z32, t32 = np.array([[z_value]], dtype=f32), np.array([[t_value]], dtype=f32)
     reference = ae.BCEWithLogitsLoss()
     ref = (reference.forward(z32.astype(float), t32.astype(float)), float(reference.backward()[0, 0]))
-    layer = ae.Sigmoid()
+    layer = textbook(ae.Sigmoid())
     p = layer.forward(z32)
     with np.errstate(divide="ignore", invalid="ignore"):
         naive_loss = -(t32 * np.log(p) + (1 - t32) * np.log(1 - p))
@@ -242,7 +267,7 @@ patterns = rng.random((3, 10)) > 0.5
 X_bits = patterns[rng.integers(0, 3, size=200)] ^ (rng.random((200, 10)) < 0.1)
 X_bits = X_bits.astype(np.float32)
 model = ae.Autoencoder.from_sizes(
-    [10, 5], hidden_activation="relu", output_activation="identity", seed=0, dtype=np.float32
+    [10, 5], hidden_activation="relu", output_activation="identity", seed=0, dtype=np.float32, kernels="textbook"
 )  # fmt: skip
 first_loss = model.evaluate(X_bits, loss=ae.BCEWithLogitsLoss())
 history = model.fit(
@@ -250,10 +275,10 @@ history = model.fit(
     loss=ae.BCEWithLogitsLoss(), seed=0, verbose=0,
 )  # fmt: skip
 final_loss = model.evaluate(X_bits)
-probabilities = ae.Sigmoid().forward(model.predict(X_bits[:3]))
+probabilities = sigmoid.forward(model.predict(X_bits[:3]))
 print(f"loss: first {first_loss:.4f} (log 2 = {np.log(2):.4f}), after {len(history['loss'])} epochs {final_loss:.4f}")
 print("three rows:", X_bits[:3].astype(int), "probabilities σ(model output):", probabilities, sep="\n")
-accuracy = float(np.mean((ae.Sigmoid().forward(model.predict(X_bits)) > 0.5) == (X_bits > 0.5)))
+accuracy = float(np.mean((sigmoid.forward(model.predict(X_bits)) > 0.5) == (X_bits > 0.5)))
 print(f"bits predicted right (probability > 0.5 ↔ bit 1): {accuracy:.1%}; dtype kept: {model.dtype}")
 
 # %% [markdown]
@@ -262,6 +287,7 @@ print(f"bits predicted right (probability > 0.5 ↔ bit 1): {accuracy:.1%}; dtyp
 # %%
 lesson.step()
 lesson.check("MSELoss's backward is 2(p − t)/n", mse_grad_gap < 1e-15, f"gap {mse_grad_gap:.1e}")
+lesson.check("MSELoss gives the textbook functions' numbers", mse_same)
 lesson.check("BCELoss's backward is (p − t)/(p(1 − p))/n", bce_grad_gap < 1e-12, f"gap {bce_grad_gap:.1e}")
 lesson.check("Sigmoid + BCELoss backward = BCEWithLogitsLoss backward", chain_gap < 1e-12, f"gap {chain_gap:.1e}")
 lesson.check("MSE after a saturated sigmoid barely moves z", abs(mse_slope) < 1e-3 * abs(ce_slope))

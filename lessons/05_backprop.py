@@ -7,6 +7,10 @@
 # autoencoder, check every number against the equations, and read the gradient checker's table for the
 # whole model. Then we plant a bug and learn where a whole-model check can and cannot point.
 #
+# The models here run the textbook kernels (`kernels="textbook"`, lesson 2), so every number comes from
+# the plain functions of autoencoder_np/textbook/: the layers' from lessons 2 and 3, the loss's from
+# lesson 4, and the model's own two, `model_forward` and `model_backward` (step 4).
+#
 # You need: lessons 1 to 4.
 
 # %%
@@ -26,7 +30,9 @@ lesson = Lesson("05_backprop")
 # %%
 lesson.step()
 X = ae.datasets.founding_example(seed=1)
-model = ae.Autoencoder.from_sizes([10, 5], hidden_activation="relu", output_activation="sigmoid", seed=0)
+model = ae.Autoencoder.from_sizes(
+    [10, 5], hidden_activation="relu", output_activation="sigmoid", seed=0, kernels="textbook"
+)  # fmt: skip
 layers = [*model.encoder.layers, *model.decoder.layers]
 for number, layer in enumerate(layers, start=1):
     print(f"  layer {number}: {layer!r:<14} parameters: {[f'{k} {v.shape}' for k, v in layer.params.items()]}")
@@ -61,7 +67,9 @@ print(f"the same as model.forward(x): max gap {forward_gap:.1e}")
 #     layer 1, Dense (cache x):        dL/dW₁ = xᵀ G₁,  dL/db₁ = Σ_batch G₁,
 #                                      dL/dx = G₁ W₁ᵀ
 #
-# We compute each line with NumPy from the caches and compare with the layer's own backward.
+# We compute each line with NumPy from the caches and compare with the layer's own backward. The gaps are
+# 0 where the kernel does the same operations in the same order (the textbook's do), and rounding, some
+# 1e-19, where it reorders them.
 
 # %%
 lesson.step()
@@ -72,7 +80,7 @@ print(f"L = {L:.6f};  G = dL/dx̂: shape {G.shape}, equals 2(x̂ − x)/n: {np.a
 dense1, relu, dense2, sigmoid = layers
 by_equation = {}
 y = sigmoid.cache["y"]
-by_equation["layer 4 G₃"] = G * y * (1 - y)
+by_equation["layer 4 G₃"] = G * (y * (1 - y))
 h = dense2.cache["x"]
 by_equation["dL/dW₂"] = h.T @ by_equation["layer 4 G₃"]
 by_equation["dL/db₂"] = by_equation["layer 4 G₃"].sum(axis=0)
@@ -102,6 +110,11 @@ print(f"ReLU blocked {dead} of {relu.cache['x'].size} entries of G₂ (inputs �
 # A model's backward walks its layers in reverse and feeds each the gradient the next one returned:
 # `for layer in reversed(layers): G = layer.backward(G)`. Calling it once must give the same gradients
 # as our four steps, in the model's `grads`, named by their place ("encoder.0.W", …).
+#
+# That loop is `ae.textbook.model_backward(layers, G)`, in autoencoder_np/textbook/model.py: five lines,
+# beside `model_forward(layers, x)`, the forward loop of step 2. `model.backward` calls it (an
+# autoencoder's layers are its encoder and its decoder, each a loop of its own), and so can we, on our
+# list of four layers. It has no fast twin: it only hands arrays along; the work is in the layers.
 
 # %%
 lesson.step()
@@ -113,6 +126,11 @@ model_gap = max(model_gap, float(np.max(np.abs(grad_input - by_layer["layer 1 dL
 for key, ours in names.items():
     print(f"  model.grads[{key!r}] {model.grads[key].shape} = our {ours}")
 print(f"max gap between model.backward and our loop: {model_gap:.1e}")
+model_grads = {key: model.grads[key].copy() for key in names}
+function_grad_input = ae.textbook.model_backward(layers, loss.backward())
+function_gap = max(float(np.max(np.abs(model.grads[key] - model_grads[key]))) for key in names)
+function_gap = max(function_gap, float(np.max(np.abs(function_grad_input - grad_input))))
+print(f"ae.textbook.model_backward(layers, G): max gap to model.backward {function_gap:.1e}")
 
 # %% [markdown]
 # ## Step 5 · The checker's table for the whole model
@@ -130,7 +148,9 @@ print(f"max gap between model.backward and our loop: {model_gap:.1e}")
 lesson.step()
 report = ae.gradcheck.check_model(model, x, ae.MSELoss())
 print(report)
-deep = ae.Autoencoder.from_sizes([10, 8, 4], hidden_activation="tanh", output_activation="sigmoid", seed=1)
+deep = ae.Autoencoder.from_sizes(
+    [10, 8, 4], hidden_activation="tanh", output_activation="sigmoid", seed=1, kernels="textbook"
+)  # fmt: skip
 deep_report = ae.gradcheck.check_model(deep, x, ae.MSELoss())
 print(f"\nany depth works the same: a 10→8→4→8→10 tanh autoencoder, {len(deep_report.rows)} rows:")
 print(deep_report.summary())
@@ -156,7 +176,9 @@ class ForgetfulSigmoid(ae.Sigmoid):
 
 
 buggy = ae.Autoencoder(
-    ae.Sequential([ae.Dense(10, 5, rng=1), ae.ReLU()]), ae.Sequential([ae.Dense(5, 10, rng=2), ForgetfulSigmoid()])
+    ae.Sequential([ae.Dense(10, 5, rng=1), ae.ReLU()]),
+    ae.Sequential([ae.Dense(5, 10, rng=2), ForgetfulSigmoid()]),
+    kernels="textbook",
 )
 buggy_report = ae.gradcheck.check_model(buggy, x, ae.MSELoss())
 print(buggy_report)
@@ -185,6 +207,7 @@ lesson.step()
 lesson.check("layer-by-layer forward = model.forward", forward_gap == 0.0, f"gap {forward_gap:.1e}")
 lesson.check("each layer's backward = its equation from the caches", equation_gap < 1e-15, f"gap {equation_gap:.1e}")
 lesson.check("model.backward = the loop by hand", model_gap == 0.0, f"gap {model_gap:.1e}")
+lesson.check("model.backward = ae.textbook.model_backward", function_gap == 0.0, f"gap {function_gap:.1e}")
 lesson.check_gradients("the autoencoder passes the whole-model check", report)
 lesson.check_gradients("a deeper tanh autoencoder passes too", deep_report)
 failed_rows = [row.name for row in buggy_report.rows if not row.passed]

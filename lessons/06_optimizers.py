@@ -13,6 +13,10 @@
 # u is a running sum of past gradients; m and v are running means of g and g²; dividing by (1 − βᵗ), with
 # t the step number, is Adam's *bias correction*.
 #
+# Each rule is one function in autoencoder_np/textbook/optimizers.py, `sgd_step` (with momentum) and
+# `adam_step`, whose lines are the lines above; open it beside this lesson. An optimizer runs the kernel
+# set of the model it steps (`model.kernels`), and every model here runs the textbook set.
+#
 # We run all three on a two-number problem we can draw, write one step of each by hand, look closely at
 # Adam's bias correction at t = 1, and then race them on lesson 1's autoencoder.
 #
@@ -47,6 +51,8 @@ START = np.array([-4.5, 1.0])
 
 class Valley(ae.Layer):
     """The valley as a one-parameter "layer": params["w"] is the point, grads["w"] its gradient."""
+
+    kernels = "textbook"  # an optimizer stepping it runs ae.textbook.sgd_step and adam_step
 
     def __init__(self) -> None:
         super().__init__()
@@ -121,6 +127,11 @@ lesson.save(fig, "bowl_paths.png")
 # From the start w = (−4.5, 1), the gradient is g = (−4.5, 50). We compute each rule's first step from
 # the formulas at the top and compare with the optimizer's. Optimizers keep their state where you can
 # read it: `opt.state["w"]` holds u (SGD with momentum) or m and v (Adam), and Adam's step count is `opt.t`.
+#
+# For each parameter, the optimizer's `step` calls `ae.textbook.sgd_step(p, g, u, lr=…, momentum=…)`,
+# which returns the new p and u, or `ae.textbook.adam_step(p, g, m, v, t, lr=…)`, which returns the new
+# p, m and v; then it writes them into the model's arrays. Called directly, the functions give the same
+# steps.
 
 # %%
 lesson.step()
@@ -151,6 +162,14 @@ for name in by_hand:
 print(f"momentum's state u after step 1: {momentum.state['w']['velocity']} (= g)")
 print(f"Adam's state after step 1: t = {adam.t}, m = {adam.state['w']['m']}, v = {adam.state['w']['v']}")
 state_gap = float(np.max(np.abs(adam.state["w"]["m"] - m)) + np.max(np.abs(adam.state["w"]["v"] - v)))
+zero = np.zeros(2)
+by_function = {
+    "SGD": ae.textbook.sgd_step(START, g, lr=lr)[0],
+    "momentum (step 1: u = g)": ae.textbook.sgd_step(START, g, zero, lr=lr, momentum=0.9)[0],
+    "Adam": ae.textbook.adam_step(START, g, zero, zero, 1, lr=lr)[0],
+}
+function_gap = max(float(np.max(np.abs(by_function[name] - by_optimizer[name]))) for name in by_function)
+print(f"ae.textbook.sgd_step and adam_step, called directly: max gap {function_gap:.1e}")
 
 # %% [markdown]
 # ## Step 4 · Adam's bias correction at t = 1
@@ -163,6 +182,16 @@ state_gap = float(np.max(np.abs(adam.state["w"]["m"] - m)) + np.max(np.abs(adam.
 #
 # A bug seen in real code divides by (1 − β₁) instead of (1 − β₁ᵗ). At t = 1 the two agree, so a test
 # of the first step alone cannot catch it; at t = 2 they differ. Test step 2 as well.
+#
+# `adam_step` writes the corrections as the paper's Algorithm 1 does. Its fast twin, which `fit` runs by
+# default (autoencoder_np/fast/optimizers.py), folds them into two numbers, as the paper suggests at the
+# end of its section 2:
+#
+#     lr · m̂ / (√v̂ + ε) = lr_t · m / (√v + ε_t)
+#     lr_t = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ),    ε_t = ε · √(1 − β₂ᵗ)
+#
+# That saves two passes over the arrays and rounds differently, by a few units in the last place: the
+# two sets compute the same steps (tests/test_kernels.py; step 5 trains with both).
 
 # %%
 lesson.step()
@@ -211,6 +240,10 @@ lesson.save(fig, "adam_bias_correction.png")
 # is why one default (1e-3) works for many problems, and also why a larger lr (1e-2) is faster here.
 # Momentum with lr = 0.1 and μ = 0.9 moves like SGD with lr = 1: once u has built up over steps with
 # similar gradients, u ≈ g / (1 − μ) = 10 g. Their two curves lie on top of each other.
+#
+# The race runs on the textbook kernels. Last, we train Adam lr=1e-2 again on the default kernels (the
+# fast ones, which `demo` runs): after all those steps its losses still agree to rounding
+# (tests/test_trajectories.py proves the same over 100 epochs of lesson 1's model).
 
 # %%
 lesson.step()
@@ -225,9 +258,13 @@ contenders = {
 }
 curves = {}
 for name, optimizer in contenders.items():
-    model = ae.Autoencoder.from_sizes([10, 5], seed=1)
+    model = ae.Autoencoder.from_sizes([10, 5], seed=1, kernels="textbook")
     curves[name] = model.fit(X, epochs=epochs, batch_size=32, optimizer=optimizer, seed=1, verbose=0)["loss"]
     print(f"  {name:<24} loss: epoch 1 {curves[name][0]:.4f}, epoch {epochs} {curves[name][-1]:.4f}")
+default_model = ae.Autoencoder.from_sizes([10, 5], seed=1)  # no kernels chosen: the default set
+default_curve = default_model.fit(X, epochs=epochs, batch_size=32, optimizer=ae.Adam(lr=1e-2), seed=1, verbose=0)
+sets_gap = float(np.max(np.abs(np.array(default_curve["loss"]) - curves["Adam lr=1e-2"])))
+print(f"Adam lr=1e-2 on the default ({default_model.kernels!r}) kernels: losses within {sets_gap:.1e} of these")
 lesson.save(
     loss_curve_figure(
         curves, title=f"{epochs} epochs from the same start", references={"always predict 0.5 (1/12)": 1 / 12}
@@ -247,6 +284,7 @@ f_sgd, f_momentum, f_adam = (runs[name][1][-1] for name in runs)
 lesson.check("momentum beats SGD in the valley", f_momentum < f_sgd / 100, f"{f_momentum:.1e} vs {f_sgd:.1e}")
 lesson.check("Adam beats SGD in the valley", f_adam < f_sgd / 10, f"{f_adam:.1e} vs {f_sgd:.1e}")
 lesson.check("every first step matches its formula", hand_gap < 1e-15, f"max gap {hand_gap:.1e}")
+lesson.check("the optimizers' steps are the textbook functions'", function_gap == 0.0, f"max gap {function_gap:.1e}")
 lesson.check("Adam's state holds m and v as written", state_gap < 1e-15, f"gap {state_gap:.1e}")
 lesson.check("Adam's first step is lr · sign(g)", np.allclose(np.abs(first_step), lr, rtol=1e-6), f"{first_step}")
 lesson.check(
@@ -264,6 +302,7 @@ lesson.check(
 lesson.check("the (1 − β₁) bug shows at t = 2", abs(wrong_at_2 - 1.9) < 1e-12, f"{wrong_at_2:.2f} × lr")
 finals = {name: values[-1] for name, values in curves.items()}
 lesson.check("every optimizer lowered the loss", all(v[-1] < v[0] for v in curves.values()))
+lesson.check("the default kernels train Adam to the same losses", sets_gap < 1e-12, f"max gap {sets_gap:.1e}")
 sgd_1, momentum_01 = finals["SGD lr=1"], finals["momentum lr=0.1, μ=0.9"]
 lesson.check(
     "momentum lr=0.1, μ=0.9 moves like SGD lr=1",

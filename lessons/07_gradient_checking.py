@@ -6,11 +6,15 @@
 # the step h has a best value, and that value depends on the precision of the arithmetic. We measure
 # both errors, see why checks run in float64, meet two better witnesses (the complex step and Richardson
 # extrapolation), and learn to read a relative error: its bands, the rounding-noise floor below which a
-# difference means nothing, and kinks. Last, two planted bugs and the hints the checker gives for them.
+# difference means nothing, and kinks. Then two planted bugs and the hints the checker gives for them.
+# Last, the same checks inside your own test suite: assertions for pytest, and hypothesis drawing the
+# inputs.
 #
 # You need: lessons 2 to 5 (central differences, relative error, `check_layer`, kinks, float32).
 
 # %%
+import textwrap
+
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -365,6 +369,84 @@ ax.set_title("one correct layer in float64 and float32, three traps for a check,
 lesson.save(fig, "error_bands.png")
 
 # %% [markdown]
+# ## Step 10 · Your own layer, proven in your test suite
+# In a test suite the checker's verdict comes as an assertion. `ae.testing.assert_layer_gradients(layer,
+# x)` returns quietly when every row passes, and raises an `AssertionError` whose message is the
+# checker's table and hints when one fails: what pytest prints for a failed test. Its siblings work
+# alike: `assert_loss_gradients`, `assert_model_gradients`, and `assert_function_gradients` for a pair of
+# plain functions, such as the textbook's `dense_forward` and `dense_backward` (lesson 2).
+#
+# One x proves little. A *property test* lets the library hypothesis draw many:
+# `ae.testing.inputs_for(layer)` draws float64 inputs of the layer's shape (a batch of 3 to 6 rows),
+# values in [−3, 3] kept 10⁻³ away from its declared kinks (step 7). After `from hypothesis import given`,
+# the whole test is three lines:
+#
+# ```python
+# @given(x=ae.testing.inputs_for(MyLayer(4, 3)))
+# def test_my_layer(x):
+#     ae.testing.assert_layer_gradients(MyLayer(4, 3), x)
+# ```
+#
+# When an input fails, hypothesis *shrinks* it to the smallest failing example it can find. pytest calls
+# each `test_…` function; here we call two ourselves, for a correct layer and for step 8's sign slip.
+# They need hypothesis and pytest, the `testing` extra: `pip install -e ".[testing]"`. Without them this
+# step says so and skips them.
+#
+# Last, without writing a test at all: the package adds a plugin to pytest, and
+# `pytest --gradcheck-module my_layers.py` checks every layer and loss my_layers.py defines, each as a
+# test of its own that fails with its diagnosis.
+
+# %%
+lesson.step()
+mine = ae.Sequential([ae.Dense(4, 3, rng=0), ae.Tanh()], kernels="textbook")
+quiet_report = ae.testing.assert_layer_gradients(mine, x)  # no error: it passed
+print(f"assert_layer_gradients({mine!r}, x): no error")
+W, b = mine.layers[0].params["W"], mine.layers[0].params["b"]
+function_report = ae.testing.assert_function_gradients(ae.textbook.dense_forward, ae.textbook.dense_backward, x, W, b)
+print("assert_function_gradients(ae.textbook.dense_forward, dense_backward, x, W, b): no error")
+try:
+    ae.testing.assert_layer_gradients(SignSlipTanh(), x)
+    failure = ""
+except AssertionError as error:
+    failure = str(error)
+print("assert_layer_gradients(SignSlipTanh(), x) raised AssertionError with the message:")
+print(textwrap.indent(failure, "  | "))
+
+try:
+    import hypothesis
+except ImportError:
+    hypothesis = None
+    print('\nhypothesis is not installed, so the property tests are skipped; to run them: pip install -e ".[testing]"')
+if hypothesis is not None:
+    settings = hypothesis.settings(
+        max_examples=lesson.pick(full=100, fast=25), derandomize=True, database=None, deadline=None
+    )
+    drawn, failing = [], []
+
+    @settings
+    @hypothesis.given(x=ae.testing.inputs_for(mine))
+    def test_mine(x: np.ndarray) -> None:
+        drawn.append(x.shape)
+        ae.testing.assert_layer_gradients(mine, x)
+
+    @settings
+    @hypothesis.given(x=ae.testing.inputs_for(SignSlipTanh()))
+    def test_sign_slip(x: np.ndarray) -> None:
+        failing.append(x)  # the last one is the example hypothesis shrank to
+        ae.testing.assert_layer_gradients(SignSlipTanh(), x)
+
+    test_mine()
+    shapes = sorted(set(drawn))
+    print(f"\ntest_mine: hypothesis drew {len(drawn)} inputs, shapes {shapes[0]} to {shapes[-1]}; every check passed")
+    try:
+        test_sign_slip()
+        shrunk = None
+    except AssertionError as error:
+        shrunk = failing[-1]
+        print(f"test_sign_slip failed; hypothesis shrank the failing input to x of shape {shrunk.shape}:")
+        print(textwrap.indent("\n".join(getattr(error, "__notes__", [])), "  | "))
+
+# %% [markdown]
 # ## Self-checks
 
 # %%
@@ -398,4 +480,14 @@ lesson.check(
     "not_written" in bias_report["b"].hint_codes,
     f"{bias_report['b'].hint_codes}",
 )
+lesson.check_gradients("assert_layer_gradients is silent on a correct layer", quiet_report)
+lesson.check_gradients("assert_function_gradients proves the textbook's dense functions", function_report)
+lesson.check("a failed assertion carries the checker's table and hint", "x (input)" in failure and "[sign]" in failure)
+if hypothesis is not None:
+    lesson.check("hypothesis drew inputs of several shapes for the correct layer", len(shapes) > 1, f"{shapes}")
+    lesson.check(
+        "hypothesis shrinks the sign slip to a small example",
+        shrunk is not None and shrunk.size <= 6,
+        "no failure" if shrunk is None else f"x of shape {shrunk.shape}",
+    )
 lesson.finish()

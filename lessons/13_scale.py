@@ -102,15 +102,21 @@ def fastest(run: Callable[[], object]) -> float:
     return min(times)
 
 
-def epoch_seconds(X: np.ndarray, dtype: str) -> float:
-    """The time of one training epoch of Mult-DAE's network on X (built, and its buffers allocated, before)."""
+def epoch_seconds(X: np.ndarray, dtype: str, *, textbook: bool = False) -> float:
+    """The time of one training epoch of Mult-DAE's network on X (built, and its buffers allocated, before):
+    ``fit`` on the fast kernels, or with ``textbook`` the plain loop ``ae.textbook.fit`` on the textbook ones."""
     network = rs.MultDAE(hidden=(hidden,), epochs=1, batch_size=100, dtype=dtype, seed=0).fit(X).network_
     X = X.astype(dtype)  # so fit converts nothing
 
     def epoch() -> None:
         network.fit(X, epochs=1, batch_size=100, optimizer=ae.Adam(lr=1e-3), loss=ae.MultinomialLoss(), verbose=0)
 
-    return fastest(epoch)
+    def plain_epoch() -> None:
+        ae.textbook.fit(network, X, loss=ae.MultinomialLoss(), optimizer=ae.Adam(lr=1e-3), epochs=1, batch_size=100)
+
+    if textbook:
+        network.kernels = "textbook"
+    return fastest(plain_epoch if textbook else epoch)
 
 
 measured = {}  # (sweep, dtype) -> [(users, items, seconds)]
@@ -138,6 +144,13 @@ print(f"{'this data':>12} {users:>6} {items:>6} {flops:>7.2f} {t32:>10.3f} {t64:
 # on one batch's first product, (100 × items) @ (items × 200), and compare. float64 numbers are twice as
 # wide, so a vector instruction holds half as many and memory moves half as many per byte: expect float32
 # to be about twice as fast, in matmul and in the whole epoch.
+#
+# Every epoch so far ran `fit` on the fast kernels, the default. Last, the price of plainness: we time
+# the largest epoch again, with `fit` and with the plain loop `ae.textbook.fit` on the textbook kernels,
+# the functions lessons 1 to 6 read. The two compute the same numbers (tests/test_trajectories.py); the
+# plain one pays for a new array for every intermediate result, Adam's update one parameter at a time,
+# the first layer's dL/dx that nobody reads, and a NaN scan of every layer's input.
+# `python -m benchmarks.run` reports the same ratio for the founding example, AutoRec and Mult-DAE.
 
 # %%
 lesson.step()
@@ -159,6 +172,12 @@ for dtype in ("float32", "float64"):
         f"{dtype}: matmul {peak[dtype]:.1f} GFLOP/s; the largest epochs run at {largest:.1f} GFLOP/s "
         f"({largest / peak[dtype]:.0%} of it)"
     )
+users, items, _ = measured["items grow", "float32"][-1]
+X_largest = clicks(users, items)
+for dtype in ("float32", "float64"):
+    quick, plain = epoch_seconds(X_largest, dtype), epoch_seconds(X_largest, dtype, textbook=True)
+    ratio = plain / quick
+    print(f"{dtype}: one epoch at {users} × {items}: fit {quick:.3f} s, ae.textbook.fit {plain:.3f} s ({ratio:.1f}×)")
 
 fig = Figure(figsize=(12, 4.5), layout="constrained")
 left, right = fig.subplots(1, 2)

@@ -1,19 +1,27 @@
-"""Assignments without subprocesses: markers and the stripper, the catalogue, the checks on the reference."""
+"""Assignments without subprocesses: markers and the stripper, the catalogue, the config, the checks in-process."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
+import textwrap
 from pathlib import Path
+from unittest import mock
 
+import numpy as np
 import pytest
 from helpers import seeds
-from hypothesis import given
+from hypothesis import given, settings
 
-from autoencoder_np.assignments import checks, config
+import autoencoder_np as ae
+from autoencoder_np.assignments import checks, config, reference
 from autoencoder_np.assignments.catalogue import PARTS, parse_parts
+from autoencoder_np.assignments.grading import in_process
 from autoencoder_np.assignments.markers import MarkerError, find_regions, package_regions, strip
 from autoencoder_np.assignments.workspace import PACKAGE
 from autoencoder_np.cli import main
+from autoencoder_np.gradcheck import HINT_CODES
 
 SOURCE = '''\
 """A docstring may quote the markers:
@@ -115,19 +123,122 @@ def test_a_region_id_appears_once_in_a_package(tmp_path: Path) -> None:
         package_regions(package)
 
 
-def test_the_catalogue_the_checks_and_the_source_agree() -> None:
+def test_the_catalogue_the_checks_the_reference_and_the_source_agree() -> None:
     regions = package_regions(PACKAGE)
     catalogued = [f for part in PARTS.values() for f in part.points]
     assert len(catalogued) == len(set(catalogued)), "a function belongs to one part only"
     assert set(regions) == set(catalogued), "every solution region is in a part, every part's function exists"
     assert set(checks.CHECKS) == set(catalogued), "every function has its checks"
+    assert set(reference.EXPECT) == set(catalogued), "and its expectations"
     assert {"dense", "activations", "losses", "adam", "autoencoder", "masked-loss"} <= set(PARTS)
+
+
+def test_each_part_has_its_own_module_of_checks_none_over_400_lines() -> None:
+    folder = PACKAGE / "assignments" / "checks"
+    parts = {module.__name__.rpartition(".")[2]: module for module in checks.PART_MODULES}
+    assert set(parts) == {"dense", "activations", "losses", "masked_loss", "autoencoder", "adam"}
+    assert sorted(c.function for m in parts.values() for c in m.CHECKS) == sorted(checks.CHECKS)
+    for module in [*folder.glob("*.py"), *(PACKAGE / "assignments").glob("*.py")]:
+        assert len(module.read_text().splitlines()) <= 400, module
 
 
 @given(seed=seeds)
 def test_every_check_passes_on_the_reference_implementation(seed: int) -> None:
+    """No false failure: the package's own functions earn every share, public and hidden, on any seed."""
     for function in checks.CHECKS:
-        assert checks.run(function, seed) == {"status": "correct", "detail": "", "hints": []}, function
+        score = in_process(function, seed)
+        assert (score.status, score.points) == ("correct", 1.0), (function, score.why())
+
+
+ADAM_WITHOUT_BIAS_CORRECTION = """
+if weight_decay and not decoupled:
+    g = g + weight_decay * p
+m = beta1 * m + (1 - beta1) * g
+v = beta2 * v + (1 - beta2) * g**2
+if decoupled:
+    p = p * (1 - lr * weight_decay)
+p = p - lr * m / (np.sqrt(v) + eps)
+return p, m, v
+"""
+
+#: name -> (function, the mutant's body (of the textbook function), the criteria it fails, its first hint code)
+MUTATIONS = {
+    "missing bias sum": (
+        "dense.backward",
+        """
+x, W = cache["x"], cache["W"]
+grad_x = grad_y @ W.T
+grad_W = x.T @ grad_y
+grad_b = grad_y[0]
+return grad_x, grad_W, grad_b
+""",
+        {"dL/db"},
+        "bias_sum",
+    ),
+    "missing transpose": (
+        "dense.backward",
+        """
+x, W = cache["x"], cache["W"]
+grad_x = grad_y @ W
+grad_W = x.T @ grad_y
+grad_b = grad_y.sum(axis=0)
+return grad_x, grad_W, grad_b
+""",
+        {"dL/dW", "dL/db", "dL/dx"},  # it raises where W is not square: no gradient comes back there
+        "transpose",
+    ),
+    "sign flip": ("mse.backward", "return 2.0 * (target - pred)", {"value"}, "sign"),
+    "missing 1/N": (
+        "loss.masked_mean_backward",
+        "return dell if mask is None else dell * mask",
+        {"unmasked", "masked"},
+        "batch_mean",
+    ),
+    "model walk without the input_grad stop": (
+        "model.backward",
+        """
+grad = grad_y
+for layer in reversed(layers):
+    grad = layer.backward(grad)
+return grad
+""",
+        {"input_grad stop"},
+        "input_grad",
+    ),
+    "Adam without bias correction": (
+        "adam.step",
+        ADAM_WITHOUT_BIAS_CORRECTION,
+        {"no decay", "L2 decay", "decoupled decay"},
+        "bias_correction",
+    ),
+}
+
+
+@functools.cache
+def _as_function(function: str, body: str) -> tuple[str, object]:
+    """(name, the mutant as a function) of a textbook function, for patching the installed package in-process."""
+    name = package_regions(PACKAGE)[function].qualname
+    signature = inspect.signature(getattr(ae.textbook, name))
+    namespace: dict[str, object] = {"np": np}
+    exec(f"def {name}{signature}:\n" + textwrap.indent(body.strip("\n"), "    "), namespace)
+    return name, namespace[name]
+
+
+@settings(max_examples=10)  # 6 mutants each: 60 graded runs
+@given(seed=seeds)
+def test_every_mutation_loses_its_shares_with_its_hint_on_any_seed(seed: int) -> None:
+    """Each planted mistake costs exactly the criteria it breaks, named by its hint code, whatever the numbers."""
+    for name, (function, body, failing, code) in MUTATIONS.items():
+        name, mutant = _as_function(function, body)
+        with mock.patch.object(ae.textbook, name, mutant):  # the checks run the textbook kernels
+            score = in_process(function, seed)
+        assert {c.name for c in score.failed} == failing, (name, score.why())
+        assert score.points == pytest.approx(1.0 - len(failing) / len(score.criteria)), name
+        named = [c for c in score.failed if c.hints]
+        assert named, (name, score.why())
+        for criterion in named:  # the others failed on an exception, which names the student's line
+            assert criterion.hints[0]["code"] == code, (name, criterion)
+            assert {h["code"] for h in criterion.hints} <= set(checks.HINT_CODES) | set(HINT_CODES)
 
 
 def test_parts_are_parsed_by_name_or_all() -> None:
@@ -137,33 +248,57 @@ def test_parts_are_parsed_by_name_or_all() -> None:
         parse_parts("dense,conv", "here")
 
 
+WHERE = ["autoencoder_np/textbook/dense.py", "dense_forward"]
+GOOD = {"seeds": {"public": 1, "hidden": [2]}, "functions": {"dense.forward": {"points": 1, "where": WHERE}}}
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
         ("{", "not valid JSON"),
-        ('{"parts": {}}', "expected an object with a non-empty 'parts' object"),
-        ('{"parts": {"conv": {}}}', "unknown part 'conv'"),
-        ('{"parts": {"dense": {"adam.step": 1}}}', "parts.dense has no function 'adam.step'"),
-        ('{"parts": {"dense": {"dense.forward": -1}}}', r"parts.dense.dense.forward must be ≥ 0, got -1"),
-        ('{"parts": {"dense": {"dense.forward": "2"}}}', "must be a number, got '2'"),
-        ('{"parts": {"dense": {"dense.forward": 1}}, "timeout": 0}', r"timeout must be > 0, got 0"),
+        ({**GOOD, "functions": {}}, "expected an object with a non-empty 'functions' object"),
+        ({**GOOD, "functions": {"conv.forward": {"points": 1}}}, "unknown function 'conv.forward'"),
+        ({**GOOD, "functions": {"dense.forward": 1}}, r"functions.dense.forward: expected \{\"points\""),
+        (
+            {**GOOD, "functions": {"dense.forward": {"points": -1, "where": WHERE}}},
+            r"functions.dense.forward.points must be ≥ 0, got -1",
+        ),
+        (
+            {**GOOD, "functions": {"dense.backward": {"points": 3, "shares": {"dL/dW": 1}, "where": WHERE}}},
+            r"shares must give a share to each of dL/dW, dL/db, dL/dx",
+        ),
+        ({**GOOD, "functions": {"dense.forward": {"points": 1}}}, r"where must be \[file, function\]"),
+        (
+            {**GOOD, "functions": {"dense.forward": {"points": 1, "where": ["../../etc/passwd", "f"]}}},
+            "is not a path inside the package",
+        ),
+        ({**GOOD, "seeds": {"hidden": [2]}}, "expected 'seeds'"),
+        ({**GOOD, "seeds": {"public": -1}}, r"seeds.public must be an integer"),
+        ({**GOOD, "timeout": 0}, r"timeout must be > 0, got 0"),
     ],
 )
-def test_a_bad_config_names_the_file_and_key(tmp_path: Path, content: str, message: str) -> None:
-    path = tmp_path / "assignment.json"
-    path.write_text(content)
+def test_a_bad_config_names_the_file_and_key(tmp_path: Path, content: object, message: str) -> None:
+    path = tmp_path / "grading.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
     with pytest.raises(ValueError, match=message):
         config.load(path)
 
 
-def test_config_round_trips(tmp_path: Path) -> None:
-    made = config.Config.default(["dense", "adam"], "HW")
+def test_config_round_trips_and_splits_points_by_share(tmp_path: Path) -> None:
+    made = config.Config.default(["dense", "adam"], "HW", [1, 2, 3], "0.1.0", package_regions(PACKAGE))
+    made.functions["dense.backward"].shares["dL/db"] = 2.0
     made.save(tmp_path / "a.json")
-    assert json.loads((tmp_path / "a.json").read_text())["parts"] == {
-        "dense": {"dense.forward": 1, "dense.backward": 3},
-        "adam": {"adam.step": 3},
+    data = json.loads((tmp_path / "a.json").read_text())
+    assert data["seeds"] == {"public": 1, "hidden": [2, 3]}
+    region = package_regions(PACKAGE)["adam.step"]
+    assert data["functions"]["adam.step"] == {
+        "points": 3,
+        "shares": dict.fromkeys(["no decay", "L2 decay", "decoupled decay"], 1),
+        "where": [region.path, region.qualname],
     }
     assert config.load(tmp_path / "a.json") == made
+    assert made.functions["dense.backward"].split() == {"dL/dW": 0.75, "dL/db": 1.5, "dL/dx": 0.75}
+    assert "hidden" not in made.for_students().to_dict()["seeds"]
 
 
 def test_list_shows_every_part_function_and_points(capsys: pytest.CaptureFixture[str]) -> None:
@@ -171,8 +306,9 @@ def test_list_shows_every_part_function_and_points(capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     for part in PARTS.values():
         assert f"\n{part.name:<12} {sum(part.points.values()):>6}  {part.title}\n" in out
-    assert "dense.backward             3  dense_backward in autoencoder_np/textbook/dense.py\n" in out
-    assert "adam.step                  3  adam_step in autoencoder_np/textbook/optimizers.py\n" in out
+    regions = package_regions(PACKAGE)
+    for function in ("dense.backward", "adam.step"):  # where each lives comes from the source's markers
+        assert f"{function:<26} 3  {regions[function].qualname} in {regions[function].path}\n" in out
 
 
 @pytest.mark.parametrize(
@@ -181,8 +317,10 @@ def test_list_shows_every_part_function_and_points(capsys: pytest.CaptureFixture
         (["create", "{tmp}/hw", "--parts", "dense,conv"], "assignment create --parts: unknown part(s) 'conv'"),
         (["create", "{tmp}/full"], "is not empty: choose a new directory, or pass --force"),
         (["create", "{tmp}/file.txt", "--force"], "file.txt is a file, not a directory"),
-        (["grade", "{tmp}/nothing"], "holds no autoencoder_np/: is it a workspace made by `assignment create`?"),
-        (["grade", "{tmp}/full", "--config", "{tmp}/none.json"], "none.json not found"),
+        (["create", "{tmp}/hw", "--teacher", "{tmp}/hw/mine"], "must be apart, not one inside the other"),
+        (["grade", "{tmp}/full", "--teacher", "{tmp}/full"], "is not a teacher folder (it has no grading.json)"),
+        (["grade-all", "{tmp}/none", "--teacher", "{tmp}/full", "--out", "{tmp}/g.csv"], "not a teacher folder"),
+        (["export", "gradescope", "{tmp}/full", "--out", "{tmp}/a.zip"], "not a teacher folder"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

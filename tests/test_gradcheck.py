@@ -129,3 +129,23 @@ def test_report_prints_a_table_with_every_row() -> None:
     assert text.splitlines()[0].startswith("gradient check PASS: Dense(3→2)")
     for name in ("W", "b", "x (input)"):
         assert any(line.startswith(name) for line in text.splitlines())
+
+
+def test_a_zero_gradient_where_the_loss_curves_sharply_is_not_a_false_failure() -> None:
+    # BCE at p = t = 0.05: dL/dp = 0 exactly, while central differences' truncation error (h²/6 · L‴) is ~1e-9,
+    # far above their rounding noise: the relative error would read 1. Richardson extrapolation agrees with 0.
+    pred = np.array([[0.05, 0.3], [0.5, 0.7]])
+    report = gc.check_loss(ae.BCELoss(), pred, pred.copy())
+    assert report.passed, str(report)
+    assert report.notes == [
+        "1 in pred: central differences disagreed, Richardson extrapolation agreed (the gradient is near 0 where "
+        "L curves sharply: central differences' own truncation error)"
+    ]
+
+    class ZeroDerivative(ae.BCELoss):  # a real bug at the same point still fails
+        def derivative(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+            return np.zeros_like(pred)
+
+    target = pred.copy()
+    target[0, 0] = 0.2
+    assert not gc.check_loss(ZeroDerivative(), pred, target).passed

@@ -81,7 +81,7 @@ def test_build_executes_a_lesson_in_a_kernel_and_writes_its_page(tmp_path: Path,
     assert sum("image/png" in output.get("data", {}) for output in outputs) == 1
     assert not [output for output in outputs if output["output_type"] in ("execute_result", "error")]
     text = "".join("".join(output.get("text", "")) for output in outputs)
-    assert "All 11 self-checks passed" in text
+    assert re.search(r"All \d+ self-checks passed", text)
     assert "mode: fast" in text  # the options reached the kernel through the environment
     assert (tmp_path / "02_dense_layer" / "dense_gradcheck.png").is_file()
     page = (tmp_path / "02_dense_layer.html").read_text(encoding="utf-8")

@@ -49,17 +49,24 @@ def _python(*args: str, stdin: str | None = None, cwd: Path | None = None) -> su
 
 
 FastRun = Callable[[LessonInfo], tuple[subprocess.CompletedProcess[str], Path]]
+#: What a lesson may leave in the folder it runs in: hypothesis's cache (lesson 7's property tests).
+CACHES = {".hypothesis"}
 
 
 @pytest.fixture(scope="module")
 def fast_run(tmp_path_factory: pytest.TempPathFactory) -> FastRun:
-    """``fast_run(info)``: the lesson run once at --fast sizes (cached for the module) and its figure folder."""
+    """``fast_run(info)``: the lesson run once at --fast sizes (cached for the module) and its figure folder.
+
+    It runs in a folder of its own, which must hold nothing afterwards but :data:`CACHES`.
+    """
     runs: dict[str, tuple[subprocess.CompletedProcess[str], Path]] = {}
 
     def run(info: LessonInfo) -> tuple[subprocess.CompletedProcess[str], Path]:
         if info.name not in runs:
-            out = tmp_path_factory.mktemp(info.name)
-            runs[info.name] = (_python(str(LESSONS / f"{info.name}.py"), "--fast", "--out", str(out), cwd=out), out)
+            out, cwd = tmp_path_factory.mktemp(info.name), tmp_path_factory.mktemp(f"{info.name}_cwd")
+            result = _python(str(LESSONS / f"{info.name}.py"), "--fast", "--out", str(out), cwd=cwd)
+            assert {path.name for path in cwd.iterdir()} <= CACHES, f"{info.name} wrote into its current folder"
+            runs[info.name] = (result, out)
         return runs[info.name]
 
     return run
@@ -168,6 +175,12 @@ def test_lesson_1_gives_the_demo_s_numbers(fast_run: FastRun, tmp_path: Path, ca
         loss = re.search(rf"Epoch {re.escape(epoch)} - loss: (\d\.\d+)", demo)
         assert loss, demo
         assert f"Epoch {epoch} - loss: {loss[1]} - " in lesson
+
+
+def test_lesson_7_runs_its_property_tests_where_hypothesis_is_installed(fast_run: FastRun) -> None:
+    out = fast_run(find(7))[0].stdout
+    assert re.search(r"test_mine: hypothesis drew \d+ inputs, shapes \(3, 4\) to \(6, 4\); every check passed", out)
+    assert "[ok] hypothesis shrinks the sign slip to a small example: x of shape (3, 1)" in out
 
 
 @pytest.mark.parametrize(("stdin", "last_step", "why"), [(None, 1, "end of input"), ("\n\nq\n", 3, "q")])
@@ -365,16 +378,15 @@ def test_inside_a_notebook_options_come_from_the_environment(monkeypatch, tmp_pa
 
 def test_lessons_run_from_an_assignment_workspace_use_the_workspace_package(tmp_path: Path) -> None:
     """``lessons run`` and the "Next:" line start lessons so that the package beside the lessons is imported."""
-    workspace.create(tmp_path / "student", ["dense"])
-    workspace.create(tmp_path / "teacher", ["dense"], solutions=True)
+    _, teacher_folder = workspace.create(tmp_path / "student", ["dense"])
     run_two = ("-m", "autoencoder_np", "lessons", "run", "2", "--fast", "--out", "figures")
     student = _python(*run_two, cwd=tmp_path / "student")
     assert student.returncode == 1  # the student's dense.forward is not written yet: the workspace's copy ran
     assert "NotImplementedError: dense.forward" in student.stderr
-    teacher = _python(*run_two, cwd=tmp_path / "teacher")
+    teacher = _python(*run_two, cwd=teacher_folder / "solutions")
     assert teacher.returncode == 0, teacher.stderr
     assert "Next: python -m lessons.03_activations" in teacher.stdout
-    assert (tmp_path / "teacher" / "figures" / "dense_gradcheck.png").is_file()
+    assert (teacher_folder / "solutions" / "figures" / "dense_gradcheck.png").is_file()
     by_path = _python("lessons/02_dense_layer.py", "--fast", "--out", "figures", cwd=tmp_path / "student")
     assert by_path.returncode == 0, by_path.stderr  # the installed package, complete: the lesson passes, but says so
     note = next(line for line in by_path.stdout.splitlines() if line.startswith("note: "))

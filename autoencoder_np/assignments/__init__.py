@@ -1,14 +1,15 @@
-"""Classroom assignments made from the package itself: starter code, and an autograder.
+"""Classroom assignments made from the package itself: a student handout, a teacher folder, an autograder.
 
-``python -m autoencoder_np assignment list | create DIR --parts … | grade DIR`` (see docs/assignments.md).
+``python -m autoencoder_np assignment list | create | grade | grade-all | export`` (see docs/assignments.md).
 
-- ``markers``: the solution regions in the source (``# BEGIN SOLUTION <id>`` … ``# END SOLUTION``) and the
-  starter code made by replacing them with ``raise NotImplementedError("<id>: <hint>")``.
-- ``catalogue``: the parts (dense, activations, losses, adam, autoencoder, masked-loss) and default points.
-- ``workspace``: ``create``, the student workspace; ``config``: its ``assignment.json``.
-- ``grading``: ``grade``, one process per function with a time limit; ``worker``: that process;
-  ``checks``: what each function must do (gradient checks, the docstrings' equations).
+- ``markers``: the solution regions in the source and the starter code made by stripping them.
+- ``catalogue``: the parts and default points; ``config``: the grading config (points, shares, seeds).
+- ``workspace``: ``create``, the handout and the teacher folder; ``readmes``: the texts it writes.
+- ``checks/``: one module per part: the cases, what runs in the student's process, and the verdict;
+  ``reference``: what each case should give (teacher side only, never in a handout).
+- ``submission``: the files a submission provides; ``grading``: one submission, each function in a
+  student's process (``worker``) judged here; ``results``: scores, feedback, JSON.
+- ``classroom``: ``grade-all`` and the gradebook; ``gradescope``: the autograder zip and results.json.
 
-Importing this package imports nothing but the standard library: ``checks`` (NumPy, the gradient checker)
-loads only inside a worker.
+Importing this package imports nothing but the standard library.
 """

@@ -2,7 +2,7 @@
 
 A function is a solution region of the package (``markers.py``), named by its id. Every region belongs
 to exactly one part (a test keeps the catalogue and the source in step), and every function has its
-checks in ``checks.py``.
+checks in ``checks/<part>.py``.
 """
 
 from __future__ import annotations
@@ -51,6 +51,11 @@ PARTS: dict[str, Part] = {
         ),
     )
 }
+
+
+def part_of(function: str) -> str:
+    """The part a function belongs to."""
+    return next(part.name for part in PARTS.values() if function in part.points)
 
 
 def parse_parts(text: str, where: str) -> list[str]:

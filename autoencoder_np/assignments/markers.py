@@ -148,7 +148,10 @@ def package_regions(root: Path, kind: str = "SOLUTION") -> dict[str, Region]:
     regions: dict[str, Region] = {}
     for file in sorted(root.rglob("*.py")):
         relative = file.relative_to(root.parent).as_posix()
-        for region in find_regions(file.read_text(encoding="utf-8"), relative):
+        text = file.read_text(encoding="utf-8")
+        if f"BEGIN {kind}" not in text:  # most files hold no region: skip tokenizing them
+            continue
+        for region in find_regions(text, relative):
             if region.kind != kind:
                 continue
             if region.id in regions:
