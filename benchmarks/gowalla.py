@@ -3,6 +3,8 @@
 - :func:`case`: the data (:mod:`.gowalla_data`: the published split, or a synthetic one of its shape) and the
   network of ``autoencoder_np.recsys.MultVAE`` (its first Dense gathers W's rows at the clicks), β at its cap
   0.2, for the worker's interleaved epochs. ``model.fit`` gets the CSR and densifies one batch at a time.
+- :class:`DenseFirstLayer`: our model with the first layer on BLAS's dense products, not the gather (what the
+  gather buys, round by round); :func:`first_layer`: that layer alone on one batch.
 - :class:`TorchMultVAE`: the same model in PyTorch (the same weights and batch order, the same ε when dropout is
   off), fed the same batches densified from the same CSR into one reused buffer.
 - :func:`evaluation`: the full ranking of every user (forward pass, top 20, Recall@20 and NDCG@20 on the test
@@ -26,11 +28,12 @@ import autoencoder_np as ae
 from autoencoder_np.recsys import MultVAE
 from autoencoder_np.recsys.given import GivenSplit
 from autoencoder_np.recsys.ranking import evaluate_ranking
+from autoencoder_np.recsys.sparse_input import SparseInputDense, gather_backward, gather_forward, nonzero_entries
 from autoencoder_np.sparse import CSR
 from autoencoder_np.variational import GaussianSample
 
 from .cases import Case, dense_layers, leaves
-from .competitors import SEED
+from .competitors import SEED, Ours
 from .gowalla_data import gowalla_split
 from .memory import peak_bytes, resident_bytes
 from .timing import summary
@@ -58,8 +61,21 @@ def case(data_dir: str | None = None, users: int | None = None) -> Case:
     info = {"unit": "one epoch", "source": source, "users": train.shape[0], "interactions": train.nnz}
     return Case(
         "gowalla", train, None, build, "multinomial", batch_size=500, epochs=1, info=info,
-        trainers={"pytorch": TorchMultVAE}, extra=functools.partial(evaluation, test),
+        trainers={"pytorch": TorchMultVAE, "dense-first-layer": DenseFirstLayer}, extra=functools.partial(extra, test),
     )  # fmt: skip
+
+
+class DenseFirstLayer(Ours):
+    """autoencoder_np with the first layer's dense products instead of its gather: what the gather buys."""
+
+    name = "dense-first-layer"
+    note = "the same model and batch order, the first layer on BLAS's dense products (no gather)"
+
+    def __init__(self, case: Case, dtype: Any, dropout: bool = True) -> None:
+        super().__init__(case, dtype, dropout)
+        for layer in leaves(self.model):
+            if isinstance(layer, SparseInputDense):
+                layer.gather_density = 0.0
 
 
 class TorchMultVAE:
@@ -122,6 +138,45 @@ def _linear(torch: Any, layer: ae.Dense) -> Any:
         linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(layer.params["W"].T)))
         linear.bias.copy_(torch.from_numpy(layer.params["b"]))
     return linear
+
+
+def first_layer(ours: Any, repeats: int = 5) -> dict[str, Any]:
+    """The first layer on one batch of 500 rows (after L2Normalize and Dropout, as in training), best of
+    ``repeats``: y = xW + b and dL/dW by BLAS on the dense batch, and by the gather (finding the entries
+    included)."""
+    layers = leaves(ours.model)
+    first = next(i for i, layer in enumerate(layers) if isinstance(layer, SparseInputDense))
+    x = ours.X.densify(np.arange(min(500, ours.X.shape[0])))
+    for layer in layers[:first]:
+        x = layer.forward(x)
+    W, b = layers[first].params["W"], layers[first].params["b"]
+    g = np.random.default_rng(0).standard_normal((x.shape[0], W.shape[1])).astype(W.dtype)
+    grad_W, grad_b = np.empty_like(W), np.empty_like(b)
+
+    def gathered() -> None:
+        _, cache = gather_forward(*nonzero_entries(x), x.shape[0], W, b)
+        gather_backward(g, cache, grad_W, grad_b)
+
+    runs = {
+        "dense forward": lambda: ae.textbook.dense_forward(x, W, b),
+        "dense dL/dW": lambda: np.matmul(x.T, g, out=grad_W),
+        "gather forward": lambda: gather_forward(*nonzero_entries(x), x.shape[0], W, b),
+        "gather forward and dL/dW": gathered,
+    }
+    return {name: min(_timed(run) for _ in range(repeats)) for name, run in runs.items()} | {
+        "density": float(np.count_nonzero(x) / x.size)
+    }
+
+
+def _timed(run: Any) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def extra(test: CSR, ours: Any, reps: int) -> dict[str, Any]:
+    """After the timed epochs: the first layer's products against the gather, and the full ranking."""
+    return {"first_layer_s": first_layer(ours), **evaluation(test, ours, reps)}
 
 
 def evaluation(test: CSR, ours: Any, reps: int) -> dict[str, Any]:

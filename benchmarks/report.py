@@ -153,6 +153,16 @@ def _gowalla(results: dict[str, Any]) -> list[str]:
             ranking = evaluation["times_s"]["median"]
             metrics = evaluation["metrics"]
             other = run["extra_load"].get("other_cores_busy")
+            gather = run["ratio_ours_over"].get("dense-first-layer")
+            layer = run["first_layer_s"]
+            if gather is not None:
+                out.append(
+                    f"- Gowalla, {block['threads']} thread(s): our epoch / the same epoch with the first layer's "
+                    f"dense products {_r(gather)}; on one batch ({100 * layer['density']:.3f}% "
+                    f"non-zero) forward {_s(layer['gather forward'])} against {_s(layer['dense forward'])} dense, "
+                    f"forward and dL/dW {_s(layer['gather forward and dL/dW'])} against "
+                    f"{_s(layer['dense forward'] + layer['dense dL/dW'])}"
+                )
             out.append(
                 f"- Gowalla, {block['threads']} thread(s): ranking all {evaluation['users']} users (forward, top 20, "
                 f"metrics) {_t(evaluation['times_s'])}, {ranking / epoch:.2f}× our epoch of {_s(epoch)}; "

@@ -27,7 +27,7 @@ COMPETITORS = {
     "founding": ("textbook", "numpy-bare", "pytorch", "sklearn", "keras"),
     "autorec": ("textbook", "pytorch", "sklearn"),
     "multdae": ("textbook", "pytorch"),
-    "gowalla": ("pytorch",),
+    "gowalla": ("dense-first-layer", "pytorch"),
 }
 DTYPES = ("float32", "float64")
 #: Cases that run in some dtypes only (the issue's Gowalla target is float32).
@@ -118,7 +118,7 @@ def bench_case(case: C.Case, dtype: str, names: tuple[str, ...], cfg: dict[str, 
     runnable = [name for name in names if available(name) is None]
     trainers = {"autoencoder_np": Ours(case, dtype)}
     for name in runnable:
-        trainers[name] = case.trainers.get(name, TRAINERS[name])(case, dtype)
+        trainers[name] = (case.trainers[name] if name in case.trainers else TRAINERS[name])(case, dtype)
     ours = trainers["autoencoder_np"]
     limit = GemmLimit(case, ours.model, np.dtype(dtype), ours.X.shape[0])
     with LoadMeter() as load:

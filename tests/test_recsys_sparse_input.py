@@ -107,6 +107,14 @@ def test_the_layer_equals_regularized_dense(l2: float, density: float) -> None:
     assert sparse.backward(g) is None
 
 
+def test_a_gather_density_of_zero_takes_the_dense_products_bitwise() -> None:
+    x = _clicks(6, (8, 300), 0.003)
+    layer, reference = SparseInputDense(300, 4, rng=1), RegularizedDense(300, 4, rng=1)
+    layer.gather_density = 0.0  # what the benchmark's dense twin sets
+    np.testing.assert_array_equal(layer.forward(x), reference.forward(x))
+    assert "x" in layer.cache
+
+
 def test_the_textbook_kernels_take_the_dense_products() -> None:
     x = _clicks(5, (8, 300), 0.003)
     layer = SparseInputDense(300, 4, rng=1)

@@ -88,7 +88,12 @@ class SparseInputDense(RegularizedDense):
     the input's non-zero entries (see the module docstring); the same numbers as Dense to rounding.
 
     Args: as :class:`RegularizedDense`.
+
+    ``gather_density``: the share of non-zero entries below which forward gathers (default
+    :data:`GATHER_DENSITY`; 0 never gathers, as a benchmark's dense twin does).
     """
+
+    gather_density: float = GATHER_DENSITY
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (batch, in_features) -> y = x W + b: (batch, out_features).
@@ -103,7 +108,7 @@ class SparseInputDense(RegularizedDense):
         if self._textbook():
             return super().forward(x)
         rows, cols, values = nonzero_entries(x)
-        if len(rows) > GATHER_DENSITY * x.size:
+        if len(rows) >= self.gather_density * x.size:
             return super().forward(x)
         with self._guard("forward"):
             y, self.cache = gather_forward(rows, cols, values, x.shape[0], W, b)
