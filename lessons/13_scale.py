@@ -334,7 +334,8 @@ lesson.check("every size was measured", all(len(v) == len(grown) for v in measur
 lesson.check("float32 and float64 learn the same in one epoch", score_gap < 1e-3, f"{score_gap:.1e}")
 lesson.check("float32 parameters take half the bytes", 2 * bytes_["float32"] == bytes_["float64"])
 lesson.check("training from the CSR equals training from the dense matrix", same_training)
-lesson.check("the CSR takes a fraction of the dense bytes", X_csr.nbytes < X_small.nbytes / 4)
+csr_formula = 8 * (X_small.shape[0] + 1) + 12 * X_csr.nnz
+lesson.check("the CSR takes 8·(users + 1) + 12·clicks bytes", X_csr.nbytes == csr_formula)
 lesson.check("the gathered product equals the dense one", sparse_gap < 1e-3, f"{sparse_gap:.1e}")
 lesson.check("EASE refuses past max_items, saying why", "GB" in refusal and "max_items" in refusal)
 lesson.finish()
