@@ -33,7 +33,7 @@ from autoencoder_np.sparse import CSR
 from autoencoder_np.variational import GaussianSample
 
 from .cases import Case, dense_layers, leaves
-from .competitors import SEED, Ours
+from .competitors import SEED, Ours, _torch_layer
 from .gowalla_data import gowalla_split
 from .memory import peak_bytes, resident_bytes
 from .timing import summary
@@ -93,7 +93,7 @@ class TorchMultVAE:
         sampler = next(layer for layer in leaves(template) if isinstance(layer, GaussianSample))
         self.eps_rng = copy.deepcopy(sampler.rng)  # with dropout off our model draws only ε from it: the same ε
         self.beta = sampler.beta
-        self.linear = [_linear(torch, layer) for layer in dense_layers(template)]
+        self.linear = [_torch_layer(torch, layer) for layer in dense_layers(template)]
         self.dropout = torch.nn.Dropout(0.5 if dropout else 0.0)
         self.X, _ = case.data(dtype)
         self.buffer = np.empty((case.batch_size, self.X.shape[1]), dtype=np.dtype(dtype))
@@ -130,14 +130,6 @@ class TorchMultVAE:
                 total += value.item() * len(rows)
                 count += len(rows)
             self.losses.append(total / count)
-
-
-def _linear(torch: Any, layer: ae.Dense) -> Any:
-    linear = torch.nn.Linear(layer.in_features, layer.out_features, dtype=torch.from_numpy(layer.params["W"]).dtype)
-    with torch.no_grad():
-        linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(layer.params["W"].T)))
-        linear.bias.copy_(torch.from_numpy(layer.params["b"]))
-    return linear
 
 
 def first_layer(ours: Any, repeats: int = 5) -> dict[str, Any]:
