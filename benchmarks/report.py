@@ -154,11 +154,13 @@ def _gowalla(results: dict[str, Any]) -> list[str]:
             metrics = evaluation["metrics"]
             other = run["extra_load"].get("other_cores_busy")
             gather = run["ratio_ours_over"].get("dense-first-layer")
-            layer = run["first_layer_s"]
-            if gather is not None:
+            layer = run.get("first_layer_s")
+            if gather is not None and layer is not None:
+                dense, torch = (run["times_s"].get(n, {}).get("median") for n in ("dense-first-layer", "pytorch"))
+                like = "" if torch is None else f" (that one / PyTorch's epoch: {dense / torch:.2f})"
                 out.append(
                     f"- Gowalla, {block['threads']} thread(s): our epoch / the same epoch with the first layer's "
-                    f"dense products {_r(gather)}; on one batch ({100 * layer['density']:.3f}% "
+                    f"dense products {_r(gather)}{like}; on one batch ({100 * layer['density']:.3f}% "
                     f"non-zero) forward {_s(layer['gather forward'])} against {_s(layer['dense forward'])} dense, "
                     f"forward and dL/dW {_s(layer['gather forward and dL/dW'])} against "
                     f"{_s(layer['dense forward'] + layer['dense dL/dW'])}"
