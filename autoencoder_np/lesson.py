@@ -195,7 +195,7 @@ class Lesson:
         The file is read by ``recsys.load`` (titles and genres from an item file beside it, when there is one);
         a file it cannot read ends the lesson through :meth:`error`.
         """
-        from .recsys.data import load
+        from .recsys import load
         from .recsys.synthetic import synthetic_ratings
 
         if self.data_path is None:

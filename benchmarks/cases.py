@@ -6,26 +6,35 @@
 3. multdae: 6000×10000 binary (about 1% ones), 10000→600→200→600→10000 tanh, input dropout 0.5, softmax
    log-likelihood, batch 500 (one epoch).
 4. scaling: case 3's model and density on fewer users, as the number of items grows (one epoch each).
+5. gowalla: Gowalla's published split (or a synthetic one of its shape), 40 981 items, Mult-VAE
+   40981→600→200→600→40981 from a CSR, float32, batch 500 (one epoch; ``benchmarks.gowalla``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 import autoencoder_np as ae
+from autoencoder_np.sparse import CSR
 
 SCALING_ITEMS = (1000, 2000, 5000, 10000, 20000)
 
 
 @dataclass
 class Case:
-    """One benchmark case: data, model recipe and training settings. ``epochs`` epochs make one timed run."""
+    """One benchmark case: data, model recipe and training settings. ``epochs`` epochs make one timed run.
+
+    ``X`` is a dense array or a CSR (fit densifies it one batch at a time). ``trainers`` replaces a competitor's
+    trainer class for this case; ``extra(ours, reps)`` measures more after the timed rounds (a dict for the JSON).
+    """
 
     name: str
-    X: np.ndarray
+    X: np.ndarray | CSR
     mask: np.ndarray | None
     build: Any  # (dtype, dropout: bool) -> ae.Autoencoder with deterministic weights
     loss: str
@@ -34,13 +43,22 @@ class Case:
     lr: float = 1e-3
     info: dict[str, Any] = field(default_factory=dict)
     short: bool = False  # a run takes milliseconds: the worker gives it more rounds to steady its medians
+    trainers: dict[str, Any] = field(default_factory=dict)
+    extra: Callable[[Any, int], dict[str, Any]] | None = None
 
     def model(self, dtype: Any, dropout: bool = True) -> ae.Autoencoder:
         return self.build(dtype, dropout)
 
-    def data(self, dtype: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    def data(self, dtype: Any) -> tuple[np.ndarray | CSR, np.ndarray | None]:
         """X and mask in ``dtype`` (so fit casts nothing)."""
-        return self.X.astype(dtype, copy=False), None if self.mask is None else self.mask.astype(dtype, copy=False)
+        X = self.X if self.X.dtype == dtype else self.X.astype(dtype)
+        return X, None if self.mask is None else self.mask.astype(dtype, copy=False)
+
+    def first_rows(self, rows: int) -> Case:
+        """The case on its first ``rows`` rows only."""
+        if isinstance(self.X, CSR):
+            return dataclasses.replace(self, X=self.X.rows(np.arange(min(rows, self.X.shape[0]))))
+        return dataclasses.replace(self, X=self.X[:rows], mask=None if self.mask is None else self.mask[:rows])
 
 
 def sparse_binary(rows: int, cols: int, density: float, seed: int) -> np.ndarray:

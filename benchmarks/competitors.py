@@ -287,9 +287,7 @@ class BareNumpy:
 
 def available(name: str) -> str | None:
     """None when the competitor can run here, else why not."""
-    module = {"numpy-bare": "numpy", "textbook": "numpy", "pytorch": "torch", "sklearn": "sklearn", "keras": "keras"}[
-        name
-    ]
+    module = {"pytorch": "torch", "sklearn": "sklearn", "keras": "keras"}.get(name, "numpy")
     try:
         __import__(module)
     except Exception as err:

@@ -66,7 +66,7 @@ def markdown(results: dict[str, Any]) -> str:
             )
     lines += ["", "Times: median (min–max) of the interleaved repetitions; ratios: median (min–max) round by round."]
     lines += _floor(results) + _plainness(results) + _overheads(results) + _dtype_speedups(results) + _memory(results)
-    lines += _machine(results)
+    lines += _gowalla(results) + _machine(results)
     return "\n".join(lines) + "\n"
 
 
@@ -138,6 +138,55 @@ def _memory(results: dict[str, Any]) -> list[str]:
             f"(parameters, gradients, Adam m and v, one batch's activations): {m['growth_over_held']:.2f}× "
             f"({m['growth_over_held_without_gradients']:.2f}× if gradients are not counted as held)"
         )
+    return out
+
+
+def _gowalla(results: dict[str, Any]) -> list[str]:
+    """The Gowalla case: its data, the full ranking's time against an epoch's, and the memory of training."""
+    out = []
+    for block in results["workers"]:
+        for run in block["runs"]:
+            evaluation = run.get("evaluation")
+            if run["case"] != "gowalla" or evaluation is None:
+                continue
+            epoch = run["times_s"]["autoencoder_np"]["median"]
+            ranking = evaluation["times_s"]["median"]
+            metrics = evaluation["metrics"]
+            other = run["extra_load"].get("other_cores_busy")
+            gather = run["ratio_ours_over"].get("dense-first-layer")
+            layer = run.get("first_layer_s")
+            if gather is not None and layer is not None:
+                dense, torch = (run["times_s"].get(n, {}).get("median") for n in ("dense-first-layer", "pytorch"))
+                like = "" if torch is None else f" (that one / PyTorch's epoch: {dense / torch:.2f})"
+                out.append(
+                    f"- Gowalla, {block['threads']} thread(s): our epoch / the same epoch with the first layer's "
+                    f"dense products {_r(gather)}{like}; on one batch ({100 * layer['density']:.3f}% "
+                    f"non-zero) forward {_s(layer['gather forward'])} against {_s(layer['dense forward'])} dense, "
+                    f"forward and dL/dW {_s(layer['gather forward and dL/dW'])} against "
+                    f"{_s(layer['dense forward'] + layer['dense dL/dW'])}"
+                )
+            out.append(
+                f"- Gowalla, {block['threads']} thread(s): ranking all {evaluation['users']} users (forward, top 20, "
+                f"metrics) {_t(evaluation['times_s'])}, {ranking / epoch:.2f}× our epoch of {_s(epoch)}; "
+                f"Recall@20 {metrics['plain_recall@20']:.4f}, NDCG@20 {metrics['ndcg@20']:.4f} after the timed epochs"
+                f"{'' if other is None else f'; other load {other:.2f} cores'}"
+            )
+    m = results.get("gowalla_memory")
+    if m is not None:
+        if "error" in m:
+            out.append(f"- Gowalla memory: {m['error']}")
+        else:
+            mib = 2**20
+            held = ", ".join(f"{k.replace('_', ' ')} {v / mib:.0f}" for k, v in m["held"].items())
+            out.append(
+                f"- Gowalla memory (MultVAE.fit with validation, {m['epochs']} epochs, then the full ranking, in a "
+                f"fresh process): peak {m['peak_fit'] / mib:.0f} MiB in fit, {m['peak_ranking'] / mib:.0f} MiB after "
+                f"the ranking; {m['rss_before_data'] / mib:.0f} MiB before the data (interpreter, libraries); held "
+                f"{m['held_total'] / mib:.0f} MiB ({held}); (peak − before) / held = {m['peak_over_held']:.2f}"
+            )
+    if out:
+        source = next((r["source"] for b in results["workers"] for r in b["runs"] if r.get("source")), None)
+        out = ["", f"Gowalla case{f' ({source})' if source else ''}:", *out]
     return out
 
 

@@ -7,7 +7,6 @@ set before NumPy loads). ``python -m benchmarks.worker --threads 1 --result r.js
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import time
@@ -16,8 +15,10 @@ from typing import Any
 import numpy as np
 
 import autoencoder_np as ae
+from autoencoder_np.sparse import CSR
 
 from . import cases as C
+from . import gowalla
 from .competitors import TRAINERS, Ours, Torch, available
 from .timing import GemmLimit, LoadMeter, interleaved, machine_facts, pairwise_ratios, summary
 
@@ -26,8 +27,11 @@ COMPETITORS = {
     "founding": ("textbook", "numpy-bare", "pytorch", "sklearn", "keras"),
     "autorec": ("textbook", "pytorch", "sklearn"),
     "multdae": ("textbook", "pytorch"),
+    "gowalla": ("dense-first-layer", "pytorch"),
 }
 DTYPES = ("float32", "float64")
+#: Cases that run in some dtypes only (the issue's Gowalla target is float32).
+CASE_DTYPES = {"gowalla": ("float32",)}
 
 
 def settings(quick: bool) -> dict[str, Any]:
@@ -35,20 +39,20 @@ def settings(quick: bool) -> dict[str, Any]:
     if quick:
         return {
             "reps": 3, "short_case_factor": 1, "warmup": 1,
-            "multdae_users": 1000, "scaling_users": 500, "items": (1000, 5000),
+            "multdae_users": 1000, "scaling_users": 500, "items": (1000, 5000), "gowalla_users": 3000,
         }  # fmt: skip
     # A short case's run (the founding example's fit) takes milliseconds: three times the rounds steady its medians.
     return {
         "reps": 5, "short_case_factor": 3, "warmup": 1,
-        "multdae_users": 6000, "scaling_users": 1000, "items": C.SCALING_ITEMS,
+        "multdae_users": 6000, "scaling_users": 1000, "items": C.SCALING_ITEMS, "gowalla_users": None,
     }  # fmt: skip
 
 
 def same_loss(case: C.Case, dtype: str, rows: int = 1000) -> dict[str, Any]:
     """One run of autoencoder_np and PyTorch from the same weights and batch order, without dropout (whose
     random draws cannot match), on the first ``rows`` rows: the epoch losses must agree to rounding."""
-    case = dataclasses.replace(case, X=case.X[:rows], mask=None if case.mask is None else case.mask[:rows])
-    ours, theirs = Ours(case, dtype, dropout=False), Torch(case, dtype, dropout=False)
+    case = case.first_rows(rows)
+    ours, theirs = Ours(case, dtype, dropout=False), case.trainers.get("pytorch", Torch)(case, dtype, dropout=False)
     ours.run()
     theirs.run()
     a, b = ours.losses[-1], theirs.losses[-1]
@@ -114,7 +118,7 @@ def bench_case(case: C.Case, dtype: str, names: tuple[str, ...], cfg: dict[str, 
     runnable = [name for name in names if available(name) is None]
     trainers = {"autoencoder_np": Ours(case, dtype)}
     for name in runnable:
-        trainers[name] = TRAINERS[name](case, dtype)
+        trainers[name] = (case.trainers[name] if name in case.trainers else TRAINERS[name])(case, dtype)
     ours = trainers["autoencoder_np"]
     limit = GemmLimit(case, ours.model, np.dtype(dtype), ours.X.shape[0])
     with LoadMeter() as load:
@@ -125,6 +129,7 @@ def bench_case(case: C.Case, dtype: str, names: tuple[str, ...], cfg: dict[str, 
         "case": case.name,
         "dtype": dtype,
         "unit": case.info.get("unit"),
+        "source": case.info.get("source"),
         "items": case.info.get("items"),
         "times_s": {name: summary(v) for name, v in times.items()},
         "raw_s": times,
@@ -140,6 +145,10 @@ def bench_case(case: C.Case, dtype: str, names: tuple[str, ...], cfg: dict[str, 
         result["same_loss_check"] = same_loss(case, dtype)
     if "numpy-bare" in runnable:  # the floor against the others: bare / PyTorch, bare / Keras, …
         result["ratio_bare_over"] = pairwise_ratios(times, "numpy-bare")
+    if case.extra is not None:
+        with LoadMeter() as extra_load:
+            result.update(case.extra(ours, cfg["reps"]))
+        result["extra_load"] = extra_load.result
     return result
 
 
@@ -150,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--reps", type=int, default=None, help="rounds kept after the warm-up (default 5; quick 3)")
     parser.add_argument("--cases", nargs="*", default=["founding", "autorec", "multdae", "scaling"])
+    parser.add_argument("--gowalla", default=None, help="the folder of Gowalla's train.txt and test.txt")
     args = parser.parse_args(argv)
     cfg = settings(args.quick)
     if args.reps is not None:
@@ -169,13 +179,14 @@ def main(argv: list[str] | None = None) -> int:
         ("founding", lambda: C.founding()),
         ("autorec", lambda: C.autorec()),
         ("multdae", lambda: C.multdae(cfg["multdae_users"])),
+        ("gowalla", lambda: gowalla.case(args.gowalla, cfg["gowalla_users"])),
     ]
     for dtype in DTYPES:
         for name, make in todo:
-            if name in args.cases:
+            if name in args.cases and dtype in CASE_DTYPES.get(name, DTYPES):
                 case = make()
                 runs.append(bench_case(case, dtype, COMPETITORS.get(name, ("pytorch",)), cfg, skipped))
-                if dtype == "float32":
+                if dtype == "float32" and not isinstance(case.X, CSR):  # the hand loop gathers dense rows
                     runs[-1]["fit_overhead"] = fit_overhead(case, dtype, cfg["reps"], cfg["warmup"])
                 _progress(runs[-1], args.threads)
         if "scaling" in args.cases:

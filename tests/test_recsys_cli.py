@@ -35,6 +35,20 @@ def test_evaluate_prints_progress_a_mean_std_table_and_writes_json(
     assert ease["mean"]["ndcg@100"] > report["summary"]["popularity"]["mean"]["ndcg@100"]
 
 
+def test_set_fixes_a_hyperparameter_instead_of_searching_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "result.json"
+    argv = ["--models", "multdae,ease", "--seeds", "1", "--threads", "1", "--json", str(out)]
+    fixed = ["--set", "epochs=2", "--set", "multdae.hidden=[8]", "--set", "l2=50"]
+    assert main(["recsys", "evaluate", *argv, *fixed]) == 0
+    text = capsys.readouterr().out
+    report = json.loads(out.read_text())
+    assert report["fixed"] == {"multdae": {"epochs": 2, "hidden": [8], "l2": 50}, "ease": {"l2": 50}}
+    tried = [[set(candidate) for candidate in r["tried"]] for r in report["results"]]
+    assert tried == [[{"epochs", "validation ndcg@100"}], [{"validation ndcg@100"}]]  # one candidate each
+    assert "multdae: fixed by hand, not searched: epochs=2, hidden=[8], l2=50" in text
+    assert "[seed 1] multdae l2=" not in text  # l2 is not searched
+
+
 def test_evaluate_ratings_protocol_with_a_neural_model_prints_epochs(capsys: pytest.CaptureFixture[str]) -> None:
     evaluate.MODELS["tiny_autorec"] = (evaluate.AutoRec, {"kind": "user", "hidden": 8, "epochs": 4, "batch_size": 64})
     try:
@@ -70,6 +84,10 @@ def test_evaluate_ratings_protocol_with_a_neural_model_prints_epochs(capsys: pyt
         (["evaluate", "--protocol", "given", "--models", "popularity"], "pass --data-dir DIR"),
         (["evaluate", "--data-dir", "/nonexistent", "--models", "popularity"], "no train.txt or test.txt"),
         (["recommend", "--user", "1", "--threads", "0"], "--threads must be ≥ 1"),
+        (["evaluate", "--models", "multdae,popularity", "--set", "k=3"], "--set k: no model evaluated"),
+        (["evaluate", "--models", "multdae", "--set", "ease.l2=3"], "'ease' is not among the models evaluated"),
+        (["evaluate", "--models", "multdae", "--set", "hidden=5"], "hidden must be a list of layer sizes"),
+        (["evaluate", "--models", "multdae", "--set", "lr=-1"], "lr"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_2(

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autoencoder_np.recsys import data as recdata
+from autoencoder_np.recsys import readers as recdata
 from autoencoder_np.recsys import split_heldout_users, split_ratings, synthetic_ratings
 
 ML100K = Path(__file__).resolve().parents[1].parent.parent / "shared" / "data" / "ml-100k" / "u.data"

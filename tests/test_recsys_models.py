@@ -229,7 +229,8 @@ def test_i_autorec_needs_the_training_users_and_falls_back_for_unseen_ones(monke
     assert (P[:, 2] == 2.5).all()
     with pytest.raises(ValueError, match="must have those 3 rows"):
         model.score(R[:2])
-    np.testing.assert_array_equal(model.arrays()["train_"], R)  # what a save needs to predict again
+    np.testing.assert_array_equal(model.train_.toarray(), R)  # kept sparse: what a save needs to predict again
+    assert {"train_.indptr", "train_.indices", "train_.values", "train_.shape"} <= set(model.arrays())
     monkeypatch.setattr(ranking, "BATCH_BYTES", 8)  # one user a batch: I-AutoRec still gets all its rows at once
     np.testing.assert_array_equal(model.recommend(R, 2), top_k(np.where(R > 0, -np.inf, P), 2))
     U = AutoRec("user", hidden=4, epochs=2, default_rating=2.5).fit(R)

@@ -27,7 +27,7 @@ import numpy as np
 from ..activations import Identity, Sigmoid
 from ..losses import MSELoss
 from ..model import Autoencoder, Sequential
-from ..sparse import CSR
+from ..sparse import CSR, as_csr
 from ..validation import check_float, check_int
 from .baselines import RatingModel
 from .metrics import rmse
@@ -78,8 +78,8 @@ class AutoRec(NeuralTraining, RatingModel):
         config = {"kind": self.kind, "hidden": self.hidden, "default_rating": self.default_rating}
         return {**config, **self._training_config()}
 
-    def _rows(self, R: np.ndarray) -> np.ndarray:
-        """The network's input rows: items (Rᵀ) for I-AutoRec, users (R) for U-AutoRec."""
+    def _rows(self, R: CSR) -> CSR:
+        """The network's input rows: items (Rᵀ) for I-AutoRec, users (R) for U-AutoRec, in the model's dtype."""
         return (R.T if self.kind == "item" else R).astype(self.dtype)
 
     def _build(self, rng: np.random.Generator) -> Autoencoder:
@@ -92,15 +92,14 @@ class AutoRec(NeuralTraining, RatingModel):
         """train: (n_users, n_items) ratings, 0 = missing (dense) or the stored ratings (CSR); validation: the
         same shape, validation ratings. With validation, the epoch with the lowest validation RMSE is kept.
 
-        The network trains on the dense matrix (users × items) for now.
+        The network trains from the CSR (the core ``fit`` densifies one minibatch at a time).
         """
         where = "AutoRec.fit"
-        R = self._check_ratings(train, where).toarray()
+        R = self._check_ratings(train, where)
         V = self._check_validation(validation, where)
-        observed = R > 0
         self.train_ = R
-        self.seen_users_ = observed.any(axis=1)
-        self.seen_items_ = observed.any(axis=0)
+        self.seen_users_ = R.row_counts() > 0
+        self.seen_items_ = R.T.row_counts() > 0
         self.network_ = self._build(np.random.default_rng(self.seed))
         monitor = None
         if V is not None:
@@ -110,10 +109,11 @@ class AutoRec(NeuralTraining, RatingModel):
                 return rmse(self._predict(users, items), V.values)
 
             monitor = self._monitor(measure, "rmse", higher_is_better=False)
+        observed = CSR(R.indptr, R.indices, np.ones(R.nnz), R.shape, check=False)
         self._train(self._rows(R), loss=MSELoss(), mask=self._rows(observed), monitor=monitor)
         return self
 
-    def _predictions(self, R: np.ndarray) -> np.ndarray:
+    def _predictions(self, R: CSR) -> np.ndarray:
         """Network output for the rows of R, back in (users, items) layout, clipped, with the fallback."""
         out = self.network_.predict(self._rows(R), batch_size=2048).astype(np.float64)
         P = self._clip(out.T if self.kind == "item" else out)
@@ -123,7 +123,21 @@ class AutoRec(NeuralTraining, RatingModel):
         return P
 
     def _predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
-        return self._predictions(self.train_)[users, items]
+        """The predictions for (user, item) pairs, the network's rows scored a batch at a time: only the rows
+        (items for I-AutoRec, users for U-AutoRec) the pairs need, never the whole users × items matrix."""
+        rows, columns = (items, users) if self.kind == "item" else (users, items)
+        inputs = self._rows(as_csr(self.train_, "train_", "AutoRec.predict"))  # a dense one from an older file
+        out = np.empty(len(rows), dtype=np.float64)
+        needed = np.unique(rows)
+        for start in range(0, len(needed), 2048):
+            block = needed[start : start + 2048]
+            pred = self.network_.predict(inputs.rows(block), batch_size=2048)
+            at = np.isin(rows, block)
+            out[at] = pred[np.searchsorted(block, rows[at]), columns[at]]
+        out = self._clip(out)
+        unseen = ~self.seen_items_[items] | (~self.seen_users_[users] if self.kind == "item" else False)
+        out[unseen] = self.default_rating
+        return out
 
     def recommend(
         self, X: Any, k: int = 10, *, exclude_seen: bool = True, batch_size: int | None = None, progress: Any = False
@@ -144,8 +158,8 @@ class AutoRec(NeuralTraining, RatingModel):
                 f"AutoRec.score: I-AutoRec reads items as vectors over the {self.n_users_} training users, so X "
                 f"must have those {self.n_users_} rows, got {X.shape[0]}; use kind='user' to fold in new users"
             )
-        R = X.toarray()
-        P = self._predictions(R)
+        X = X.keep(X.values > 0)
+        P = self._predictions(X)
         if self.kind == "user":
-            P[~(R > 0).any(axis=1), :] = self.default_rating
+            P[X.row_counts() == 0, :] = self.default_rating
         return P

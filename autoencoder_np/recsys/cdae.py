@@ -83,7 +83,8 @@ class CDAE(NeuralTraining, Recommender):
         """Dropout ─ Dense(I, H) ─ UserNode ─ | Sigmoid ─ Dense(H, I) (logits); keeps the node as ``node_``."""
         n_items = self.n_items_
         self.node_ = UserNode(self.n_users_, self.hidden, rng=rng, dtype=self.dtype)
-        encoder = Sequential([Dropout(self.dropout, rng=rng), self._dense(n_items, self.hidden, rng), self.node_])
+        first = self._dense(n_items, self.hidden, rng, sparse_input=True)
+        encoder = Sequential([Dropout(self.dropout, rng=rng), first, self.node_])
         return Autoencoder(encoder, Sequential([Sigmoid(), self._dense(self.hidden, n_items, rng)]))
 
     def fit(self, train: Any, validation: Any = None) -> CDAE:

@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 
 from . import coldstart, evaluate, threads
-from .data import FORMATS, Interactions, load
+from .data import Interactions
 from .given import GivenSplit, load_given
+from .readers import FORMATS, load
 from .synthetic import synthetic_ratings
 
 
@@ -36,6 +37,18 @@ def _seeds(text: str) -> list[int]:
     if not seeds or min(seeds) < 0:
         raise argparse.ArgumentTypeError(f"seeds must be non-negative integers, got {text!r}")
     return seeds
+
+
+def _setting(text: str) -> tuple[str, Any]:
+    """``[MODEL.]KEY=VALUE`` -> (key, value), VALUE read as JSON (a bare word stays a string)."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected [MODEL.]KEY=VALUE, e.g. batch_size=500, got {text!r}")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key.strip(), value
 
 
 def _names(text: str) -> list[str]:
@@ -74,6 +87,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     ev.add_argument("--seeds", type=_seeds, default=[1, 2, 3], help="comma-separated split seeds (default 1,2,3)")
     ev.add_argument("--json", type=Path, help="also write every number and choice to this JSON file")
     ev.add_argument("--every", type=int, default=10, help="a progress line every k-th epoch (0: none; default 10)")
+    ev.add_argument(
+        "--set",
+        type=_setting,
+        action="append",
+        default=[],
+        metavar="[MODEL.]KEY=VALUE",
+        help="fix a hyperparameter instead of searching it, e.g. batch_size=500 or multvae.hidden=[600,200] "
+        "(VALUE in JSON; repeatable)",
+    )
 
     rec = sub.add_parser("recommend", help="a user's top K, with titles when the data has them")
     _add_data(rec)
@@ -119,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
         args.protocol = args.protocol or ("given" if args.data_dir is not None else "heldout-users")
         models = args.models or list(evaluate.DEFAULT_MODELS[args.protocol])
         evaluate.check_models(models, args.protocol)  # before reading data: a typo fails at once
+        args.fixed = evaluate.fixed_settings(args.set, models)
         if (args.protocol == "given") != (args.data_dir is not None):
             raise ValueError("the given protocol runs on a published split: pass --data-dir DIR (train.txt, test.txt)")
     blas = _threads(args)
@@ -133,7 +156,9 @@ def _evaluate(args: argparse.Namespace, models: list[str], blas: str) -> int:
     data = _load(args)
     print(blas)
     print(f"data: {data.describe() if isinstance(data, GivenSplit) else data}")
-    report = evaluate.run(data, protocol=args.protocol, models=models, seeds=args.seeds, verbose=args.every)
+    report = evaluate.run(
+        data, protocol=args.protocol, models=models, seeds=args.seeds, verbose=args.every, fixed=args.fixed
+    )
     print()
     print(evaluate.format_table(report))
     if args.json is not None:

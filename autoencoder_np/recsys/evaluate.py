@@ -23,6 +23,7 @@ Results are reported as mean ± sample standard deviation over the seeds (the me
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import time
 from collections.abc import Callable, Sequence
@@ -41,7 +42,7 @@ from .ease import EASE
 from .given import GivenSplit
 from .metrics import mae, rmse
 from .mult import MultDAE, MultVAE
-from .neural import NeuralTraining
+from .neural import TRAINING_DEFAULTS, NeuralTraining
 from .ranking import evaluate_ranking, fold_ndcg
 from .splits import FoldIn, HeldOutSplit, RatingsSplit, split_heldout_users, split_ratings
 
@@ -88,6 +89,7 @@ class Result:
     metrics: dict[str, float]
     seconds: float
     tried: list[dict[str, Any]] = field(default_factory=list)
+    fixed: dict[str, Any] = field(default_factory=dict)
 
 
 def _kind(protocol: str) -> str:
@@ -121,9 +123,48 @@ def build(name: str, config: dict[str, Any], *, seed: int, verbose: int = 0) -> 
     return cls(**kwargs)
 
 
-def _grid(name: str) -> list[dict[str, Any]]:
-    grid = MODELS[name][0].param_grid
+def _grid(name: str, fixed: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every combination of the model's ``param_grid``, but for the values ``fixed`` (not searched)."""
+    grid = {key: values for key, values in MODELS[name][0].param_grid.items() if key not in fixed}
     return [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
+
+
+def fixed_settings(pairs: Sequence[tuple[str, Any]], models: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Hyperparameters fixed by hand (``recsys evaluate --set``), per model: not searched, the same every seed.
+
+    ``pairs``: (key, value); the key is ``name`` (every model of ``models`` that takes it) or ``model.name``.
+    Raises ValueError for a key no model takes or a value a model refuses (its own message).
+    """
+    fixed: dict[str, dict[str, Any]] = {name: {} for name in models}
+    for key, value in pairs:
+        model, _, name = key.rpartition(".")
+        targets = [model] if model else list(models)
+        if model and model not in models:
+            raise ValueError(f"--set {key}: {model!r} is not among the models evaluated ({', '.join(models)})")
+        taken = [target for target in targets if _takes(target, name)]
+        if not taken:
+            raise ValueError(f"--set {key}: no model evaluated ({', '.join(targets)}) takes {name!r}")
+        for target in taken:
+            fixed[target][name] = value
+    for name, config in fixed.items():
+        if config:
+            build(name, config, seed=0)  # a value the model refuses fails here, before any training
+    return fixed
+
+
+def _takes(name: str, key: str) -> bool:
+    """Whether the model's constructor takes ``key``: an argument of its ``__init__`` (or of a parent's it
+    passes ``**kwargs`` to), or a neural model's training setting."""
+    cls = MODELS[name][0]
+    if issubclass(cls, NeuralTraining) and key in TRAINING_DEFAULTS:
+        return True
+    for klass in cls.__mro__:
+        parameters = inspect.signature(klass.__init__).parameters  # type: ignore[misc]
+        if key in parameters and parameters[key].kind is not inspect.Parameter.VAR_KEYWORD:
+            return True
+        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+            return False
+    return False
 
 
 def _ks(n_items: int) -> tuple[int, ...]:
@@ -132,15 +173,15 @@ def _ks(n_items: int) -> tuple[int, ...]:
 
 def _tune(
     name: str, train: Any, validation: Any, measure: Callable[[Recommender], float], *, lower_is_better: bool,
-    metric: str, seed: int, verbose: int, log: Callable[[str], None],
+    metric: str, seed: int, verbose: int, log: Callable[[str], None], fixed: dict[str, Any],
 ) -> tuple[float, dict[str, Any], Recommender, list[dict[str, Any]]]:  # fmt: skip
-    """Fit every configuration of the grid on ``train`` with ``validation``; (best value, its configuration
-    with what fit chose, the model, every candidate tried)."""
+    """Fit every configuration of the grid (with the ``fixed`` values) on ``train`` with ``validation``; (best
+    value, its configuration with what fit chose, the model, every candidate tried)."""
     sign = -1.0 if lower_is_better else 1.0
     best: tuple[float, dict[str, Any], Recommender] | None = None
     tried = []
-    for config in _grid(name):
-        model = build(name, config, seed=seed, verbose=verbose).fit(train, validation)
+    for config in _grid(name, fixed):
+        model = build(name, {**fixed, **config}, seed=seed, verbose=verbose).fit(train, validation)
         value = measure(model)
         chosen = {**config, **model.chosen()}
         for candidate, v in model.tried() or [(chosen, value)]:
@@ -153,54 +194,60 @@ def _tune(
 
 
 def evaluate_heldout(
-    name: str, split: HeldOutSplit, *, seed: int, verbose: int = 0, log: Callable[[str], None] = print
-) -> Result:
+    name: str, split: HeldOutSplit, *, seed: int, verbose: int = 0, log: Callable[[str], None] = print,
+    fixed: dict[str, Any] | None = None,
+) -> Result:  # fmt: skip
     """Tune ``name`` on the validation users by NDCG@100, then score the test users."""
-    return _ranked(name, split.train, split.validation, split.test, None, seed=seed, verbose=verbose, log=log)
+    return _ranked(name, split.train, split.validation, split.test, None, seed=seed, verbose=verbose, log=log,
+                   fixed=fixed or {})  # fmt: skip
 
 
 def evaluate_given(
-    name: str, split: GivenSplit, *, seed: int, verbose: int = 0, log: Callable[[str], None] = print
-) -> Result:
+    name: str, split: GivenSplit, *, seed: int, verbose: int = 0, log: Callable[[str], None] = print,
+    fixed: dict[str, Any] | None = None,
+) -> Result:  # fmt: skip
     """Tune ``name`` on the validation share of train.txt by NDCG@100, refit on all of it, score test.txt."""
     train, fold = split.tuning(seed)
-    return _ranked(name, train, fold, split.testing(), split.train, seed=seed, verbose=verbose, log=log)
+    return _ranked(name, train, fold, split.testing(), split.train, seed=seed, verbose=verbose, log=log,
+                   fixed=fixed or {})  # fmt: skip
 
 
 def _ranked(
     name: str, train: Any, validation: FoldIn, test: FoldIn, refit: Any, *, seed: int, verbose: int,
-    log: Callable[[str], None],
+    log: Callable[[str], None], fixed: dict[str, Any],
 ) -> Result:  # fmt: skip
     """Tune on ``validation`` by NDCG@100; refit on ``refit`` with the values chosen (unless None); rank ``test``."""
     start = time.perf_counter()
     value, chosen, model, tried = _tune(
         name, train, validation, lambda m: fold_ndcg(m.score, validation), lower_is_better=False,
-        metric="ndcg@100", seed=seed, verbose=verbose, log=log,
+        metric="ndcg@100", seed=seed, verbose=verbose, log=log, fixed=fixed,
     )  # fmt: skip
     if refit is not None:
-        model = build(name, chosen, seed=seed, verbose=verbose).fit(refit)
+        model = build(name, {**fixed, **chosen}, seed=seed, verbose=verbose).fit(refit)
     metrics = evaluate_ranking(model.score, test.input, test.targets, _ks(test.input.shape[1]), progress=True)
-    return Result(name, seed, chosen, value, metrics, time.perf_counter() - start, tried)
+    return Result(name, seed, chosen, value, metrics, time.perf_counter() - start, tried, fixed)
 
 
 def evaluate_ratings(
-    name: str, split: RatingsSplit, *, seed: int, verbose: int = 0, log: Callable[[str], None] = print
-) -> Result:
+    name: str, split: RatingsSplit, *, seed: int, verbose: int = 0, log: Callable[[str], None] = print,
+    fixed: dict[str, Any] | None = None,
+) -> Result:  # fmt: skip
     """Tune ``name`` on the validation ratings by RMSE, refit on train + validation, score the test ratings."""
     start = time.perf_counter()
+    fixed = fixed or {}
     R, V = split.train.matrix(sparse=True), split.validation.matrix(sparse=True)
     val = split.validation
     value, chosen, _, tried = _tune(
         name, R, V, lambda m: rmse(m.predict(val.user, val.item), val.rating), lower_is_better=True,
-        metric="rmse", seed=seed, verbose=verbose, log=log,
+        metric="rmse", seed=seed, verbose=verbose, log=log, fixed=fixed,
     )  # fmt: skip
     both = CSR.from_coo(np.concatenate([R.row_ids(), V.row_ids()]), np.concatenate([R.indices, V.indices]),
                         np.concatenate([R.values, V.values]), R.shape)  # fmt: skip
-    final = build(name, chosen, seed=seed).fit(both)
+    final = build(name, {**fixed, **chosen}, seed=seed).fit(both)
     test = split.test
     pred = final.predict(test.user, test.item)
     metrics = {"rmse": rmse(pred, test.rating), "mae": mae(pred, test.rating)}
-    return Result(name, seed, chosen, value, metrics, time.perf_counter() - start, tried)
+    return Result(name, seed, chosen, value, metrics, time.perf_counter() - start, tried, fixed)
 
 
 def _describe(config: dict[str, Any]) -> str:
@@ -231,9 +278,14 @@ def run(
     seeds: Sequence[int],
     verbose: int = 0,
     log: Callable[[str], None] = print,
+    fixed: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Evaluate every model on every seed; returns a JSON-able report (see :func:`format_table`)."""
+    """Evaluate every model on every seed; returns a JSON-able report (see :func:`format_table`).
+
+    ``fixed``: per model, hyperparameters set by hand (:func:`fixed_settings`): not searched.
+    """
     models = check_models(models, protocol)
+    fixed = fixed or {}
     if not seeds:
         raise ValueError("seeds: give at least one seed")
     results: list[Result] = []
@@ -245,14 +297,18 @@ def run(
         log(split.describe())
         for name in (m for m in models if m not in refused):
             try:
-                result = EVALUATE[protocol](name, split, seed=seed, verbose=verbose, log=log)  # type: ignore[operator]
+                result = EVALUATE[protocol](  # type: ignore[operator]
+                    name, split, seed=seed, verbose=verbose, log=log, fixed=fixed.get(name)
+                )
             except MemoryBudgetError as err:
                 refused[name] = str(err)
                 log(f"[seed {seed}] {name}: refused: {err}")
                 continue
             chosen = ", ".join(f"{k}={v}" for k, v in result.chosen.items()) or "-"
             headline = ", ".join(f"{m} {result.metrics[m]:.4f}" for m in HEADLINE[protocol] if m in result.metrics)
-            log(f"[seed {seed}] {name}: test {headline}; chosen on validation: {chosen} ({result.seconds:.1f} s)")
+            by_hand = f"; fixed: {_describe(result.fixed)}" if result.fixed else ""
+            log(f"[seed {seed}] {name}: test {headline}; chosen on validation: {chosen}{by_hand} "
+                f"({result.seconds:.1f} s)")  # fmt: skip
             results.append(result)
     source = data.source
     return {
@@ -263,6 +319,7 @@ def run(
         "summary": summarize(results),
         "results": [asdict(r) for r in results],
         "refused": refused,
+        "fixed": {name: config for name, config in fixed.items() if config},
     }
 
 
@@ -311,6 +368,8 @@ def format_table(report: dict[str, Any], note: str | None = None) -> str:
         lines.append(f"{name:<{width}}{cells}{s['seconds']:>10.1f}" + (f"  {chosen}" if any_choice else ""))
     for name, why in report.get("refused", {}).items():
         lines.append(f"{name:<{width}}refused: {why}")
+    for name, config in report.get("fixed", {}).items():
+        lines.append(f"{name}: fixed by hand, not searched: {_describe(config)}")
     return "\n".join(lines)
 
 

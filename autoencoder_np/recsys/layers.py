@@ -39,9 +39,13 @@ class RegularizedDense(Dense):
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         """Dense's backward, then dL/dW += λ W."""
         grad_x = super().backward(grad_y)
+        self._add_penalty_gradient()
+        return grad_x
+
+    def _add_penalty_gradient(self) -> None:
+        """dL/dW += λ W: the gradient of the penalty (λ/2) ‖W‖²."""
         if self.l2:
             self.grads["W"] += self.l2 * self.params["W"]
-        return grad_x
 
 
 class L2Normalize(Layer):

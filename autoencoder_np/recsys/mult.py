@@ -63,6 +63,8 @@ class MultDAE(NeuralTraining, Recommender):
         **training: Any,
     ) -> None:
         where = type(self).__name__
+        if not isinstance(hidden, (tuple, list)):
+            raise TypeError(f"{where}: hidden must be a list of layer sizes, e.g. [600, 200], got {hidden!r}")
         self.hidden = tuple(check_int(h, "hidden[i]", where) for h in hidden)
         if not self.hidden:
             raise ValueError(f"{where}: hidden needs at least one layer size, got {hidden!r}")
@@ -76,8 +78,8 @@ class MultDAE(NeuralTraining, Recommender):
         """L2Normalize, Dropout, then Dense+Tanh per hidden size; the decoder mirrors it and ends in logits."""
         sizes = [self.n_items_, *self.hidden]
         encoder: list[Any] = [L2Normalize(), Dropout(self.dropout, rng=rng)]
-        for a, b in itertools.pairwise(sizes):
-            encoder += [self._dense(a, b, rng), activations.Tanh()]
+        for k, (a, b) in enumerate(itertools.pairwise(sizes)):
+            encoder += [self._dense(a, b, rng, sparse_input=k == 0), activations.Tanh()]
         return Autoencoder(Sequential(encoder), Sequential(self._decoder(sizes, rng)))
 
     def _decoder(self, sizes: list[int], rng: np.random.Generator) -> list[Any]:
@@ -101,13 +103,15 @@ class MultDAE(NeuralTraining, Recommender):
         monitor = None
         if fold is not None:
             monitor = self._monitor(fold_in_ndcg(self._score, fold), "ndcg@100", higher_is_better=True)
-        dense = X.astype(self.dtype).toarray()  # until the core fit takes a CSR
-        self._train(dense, loss=MultinomialLoss(), monitor=monitor, callbacks=self._callbacks(X.shape[0]))
+        callbacks = self._callbacks(X.shape[0])
+        # The core fit densifies one minibatch of the CSR at a time, into buffers it reuses.
+        self._train(X.astype(self.dtype), loss=MultinomialLoss(), monitor=monitor, callbacks=callbacks)
         return self
 
     def _score(self, X: CSR) -> np.ndarray:
-        """X: (n_users, n_items) clicks -> (n_users, n_items) logits, in inference mode."""
-        return self.network_.predict(X.astype(self.dtype).densify(), batch_size=1000)
+        """X: (n_users, n_items) clicks -> (n_users, n_items) logits, in inference mode (densified 1000 rows at a
+        time)."""
+        return self.network_.predict(X.astype(self.dtype), batch_size=1000)
 
 
 class KLAnnealing:
@@ -170,10 +174,10 @@ class MultVAE(MultDAE):
         """Encoder to [μ | log σ²] (no activation on that last Dense), GaussianSample, mirrored decoder."""
         sizes = [self.n_items_, *self.hidden]
         encoder: list[Any] = [L2Normalize(), Dropout(self.dropout, rng=rng)]
-        for a, b in itertools.pairwise(sizes[:-1]):
-            encoder += [self._dense(a, b, rng), activations.Tanh()]
+        for k, (a, b) in enumerate(itertools.pairwise(sizes[:-1])):
+            encoder += [self._dense(a, b, rng, sparse_input=k == 0), activations.Tanh()]
         self.sampler_ = GaussianSample(0.0, rng=rng)
-        encoder += [self._dense(sizes[-2], 2 * sizes[-1], rng), self.sampler_]
+        encoder += [self._dense(sizes[-2], 2 * sizes[-1], rng, sparse_input=len(sizes) == 2), self.sampler_]
         return Autoencoder(Sequential(encoder), Sequential(self._decoder(sizes, rng)))
 
     def _callbacks(self, n_rows: int) -> list[Any]:

@@ -22,6 +22,7 @@ from .base import ValidationMonitor
 from .layers import RegularizedDense
 from .progress import EpochProgress
 from .ranking import fold_ndcg
+from .sparse_input import SparseInputDense
 
 #: The shared training hyperparameters and their defaults; a model overrides some in ``training_defaults``.
 TRAINING_DEFAULTS: dict[str, Any] = {
@@ -48,8 +49,8 @@ class NeuralTraining:
         verbose: 0 silent; k > 0 prints a progress line (loss, validation metric, time per epoch, time left)
             on stderr every k-th epoch.
 
-    The models train on a dense copy of their (CSR) training matrix for now; minibatches densified one at a
-    time come with the core ``fit`` taking a CSR.
+    The models pass their CSR training matrix to the core ``fit``, which densifies one minibatch at a time
+    into buffers it reuses: the users × items matrix is never dense in memory.
     """
 
     training_defaults: ClassVar[dict[str, Any]] = {}
@@ -102,9 +103,13 @@ class NeuralTraining:
                 raise FileFormatError(f"{where}: {key} has shape {params[key].shape}, the network needs {p.shape}")
             p[...] = params[key]
 
-    def _dense(self, n_in: int, n_out: int, rng: np.random.Generator) -> RegularizedDense:
-        """A Dense layer with this model's L2 penalty on W, dtype and random stream."""
-        return RegularizedDense(n_in, n_out, l2=self.l2, rng=rng, dtype=self.dtype)
+    def _dense(
+        self, n_in: int, n_out: int, rng: np.random.Generator, *, sparse_input: bool = False
+    ) -> RegularizedDense:
+        """A Dense layer with this model's L2 penalty on W, dtype and random stream; ``sparse_input`` for the
+        first layer of a click row (:class:`~autoencoder_np.recsys.sparse_input.SparseInputDense`)."""
+        kind = SparseInputDense if sparse_input else RegularizedDense
+        return kind(n_in, n_out, l2=self.l2, rng=rng, dtype=self.dtype)
 
     def _monitor(self, measure: Callable[[], float], name: str, *, higher_is_better: bool) -> ValidationMonitor:
         return ValidationMonitor(measure, name, higher_is_better=higher_is_better, patience=self.patience)

@@ -46,9 +46,12 @@ def ranked_batch(score: Scorer, X: CSR, k: int, *, exclude_seen: bool = True) ->
     """X: a batch of users' rows (CSR) -> (batch, k) their top k items, best first, seen items last.
 
     ``score(X)`` gives the (batch, n_items) scores, a new array (it is overwritten here); with ``exclude_seen``
-    every item of a user's row (a value > 0) is set to −inf first.
+    every item of a user's row (a value > 0) is set to −inf first. Float scores keep their dtype (a float32
+    model's scores rank as their float64 copies would: the conversion is exact); others become float64.
     """
-    scores = np.asarray(score(X), dtype=np.float64)
+    scores = np.asarray(score(X))
+    if scores.dtype.kind != "f":
+        scores = scores.astype(np.float64)
     if exclude_seen:
         seen = X.values > 0
         scores[X.row_ids()[seen], X.indices[seen]] = -np.inf
