@@ -29,7 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "autoencoder_np.gradcheck.cli",
         "check backward passes against finite differences and explain failures",
     ),
-    "lessons": ("autoencoder_np.lesson", "list the step-through lessons, or run one: lessons run 3 [--step] [--fast]"),
+    "lessons": (
+        "autoencoder_np.lessons_command",
+        "list the step-through lessons, or run one: lessons run 3 [--step] [--fast]",
+    ),
     "assignment": ("autoencoder_np.assignments.cli", "set classroom assignments: starter code and an autograder"),
     "recsys": ("autoencoder_np.recsys.cli", "recommenders: evaluate over seeds, recommend for a user, cold start"),
 }

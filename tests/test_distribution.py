@@ -159,7 +159,9 @@ def test_a_lesson_runs_from_the_wheel_in_any_folder(venv: Venv) -> None:
     result = _run(venv, "-m", "autoencoder_np", "lessons", "run", "1", "--fast")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     assert f"(in {venv.site_packages / 'autoencoder_np' / '_course'})" in result.stdout
-    assert re.search(r"All \d+ self-checks passed", result.stdout)
+    assert re.search(
+        r"All \d+ self-checks passed in [\d.]+ s. Next: python -m autoencoder_np lessons run 2", result.stdout
+    )
     figures = venv.home / "lesson_output" / "01_founding_example"
     assert sorted(path.name for path in figures.iterdir()) == sorted(CURRICULUM[0].figures)
 

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from autoencoder_np.assignments import workspace
 from autoencoder_np.cli import main
 from autoencoder_np.curriculum import CURRICULUM, LessonInfo, find
-from autoencoder_np.lesson import OPTIONS_VARIABLE, Lesson, lessons_dir
+from autoencoder_np.lesson import ELSEWHERE_VARIABLE, OPTIONS_VARIABLE, Lesson, lessons_dir
 from autoencoder_np.lesson_text import Explanation, read_cells, split_heading
 from autoencoder_np.recsys import synthetic_ratings
 
@@ -268,6 +268,30 @@ def test_lessons_command_lists_every_lesson(capsys: pytest.CaptureFixture[str]) 
         assert info.title in out
         assert f"lessons/{info.name}.py" in out
     assert main(["lessons", "list"]) == 0
+
+
+def test_the_list_from_elsewhere_names_only_commands_that_work_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Away from the folder that holds lessons/ (a course installed from a wheel), ``python lessons/…`` cannot run."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["lessons"]) == 0
+    footer = capsys.readouterr().out.split("Run one:")[1]
+    assert "python lessons/01_founding_example.py" not in footer
+    assert f"The lessons are installed in {lessons_dir()}" in " ".join(footer.split())
+    assert "python -m autoencoder_np lessons copy" in footer
+
+
+def test_a_lesson_run_from_elsewhere_points_to_the_next_with_lessons_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(ELSEWHERE_VARIABLE, "1")
+    lesson = Lesson("06_optimizers", ["--fast", "--out", str(tmp_path)])
+    for name in lesson.info.figures:
+        lesson.save(Figure(), name)
+    with pytest.raises(SystemExit):
+        lesson.finish()
+    assert "Next: python -m autoencoder_np lessons run 7" in capsys.readouterr().out
 
 
 def test_lessons_command_runs_one_step_by_step(tmp_path: Path) -> None:
