@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -59,3 +61,20 @@ def malformed_arrays(features: int) -> st.SearchStrategy[object]:
     return st.one_of(
         hnp.arrays(dtype=st.sampled_from(_FUZZ_DTYPES), shape=shapes), extremes, st.sampled_from(_NOT_NUMERIC_ARRAYS)
     )
+
+
+class PlainScale:
+    """A layer of one's own: plain dicts, no base class, a new gradient array at every backward. y = x·s."""
+
+    def __init__(self) -> None:
+        self.params = {"s": np.array([2.0])}
+        self.grads = {"s": np.zeros(1)}
+        self.cache: dict[str, Any] = {}
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.cache["x"] = x
+        return x * self.params["s"]
+
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+        self.grads["s"] = np.array([np.sum(grad_y * self.cache["x"])])
+        return grad_y * self.params["s"]

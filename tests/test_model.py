@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import SMOOTH_RTOL, batch_sizes, seeds, uniform
+from helpers import SMOOTH_RTOL, PlainScale, batch_sizes, seeds, uniform
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -126,23 +126,7 @@ def test_mixed_dtypes_and_shared_layers_are_refused() -> None:
 
 
 def test_user_layers_with_plain_dicts_are_packed_and_train() -> None:
-    class Scale:
-        """A student's layer: plain dicts, no base class. y = x·s."""
-
-        def __init__(self) -> None:
-            self.params = {"s": np.array([2.0])}
-            self.grads = {"s": np.zeros(1)}
-            self.cache: dict = {}
-
-        def forward(self, x: np.ndarray) -> np.ndarray:
-            self.cache["x"] = x
-            return x * self.params["s"]
-
-        def backward(self, grad_y: np.ndarray) -> np.ndarray:
-            self.grads["s"] = np.array([np.sum(grad_y * self.cache["x"])])
-            return grad_y * self.params["s"]
-
-    model = ae.Sequential([ae.Dense(3, 3, rng=0), Scale()])
+    model = ae.Sequential([ae.Dense(3, 3, rng=0), PlainScale()])
     assert model.flat is not None
     assert model.flat.params.size == 3 * 3 + 3 + 1
     assert model.layers[1].params["s"].base is model.flat.params  # packed like a Dense

@@ -10,10 +10,9 @@ fast Dense sums it with a BLAS product).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
+from helpers import PlainScale
 
 import autoencoder_np as ae
 
@@ -72,25 +71,8 @@ def test_each_style_of_writing_params_and_grads_trains_like_the_library_dense(de
         np.testing.assert_array_equal(p, student.flat.view(student.flat.params, name))
 
 
-class Scale:
-    """A layer of one's own: plain dicts, no base class, a new gradient array at every backward. y = x·s."""
-
-    def __init__(self) -> None:
-        self.params = {"s": np.array([2.0])}
-        self.grads = {"s": np.zeros(1)}
-        self.cache: dict[str, Any] = {}
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.cache["x"] = x
-        return x * self.params["s"]
-
-    def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        self.grads["s"] = np.array([np.sum(grad_y * self.cache["x"])])
-        return grad_y * self.params["s"]
-
-
 def test_a_plain_dict_layer_without_the_base_class_trains() -> None:
-    model = ae.Sequential([ae.Dense(6, 6, rng=0), Scale()])
+    model = ae.Sequential([ae.Dense(6, 6, rng=0), PlainScale()])
     history = model.fit(X, X, epochs=30, batch_size=16, optimizer=ae.Adam(lr=0.01), seed=0, verbose=0)
     assert history["loss"][-1] < history["loss"][0]
     assert model.layers[1].params["s"][0] != 2.0
