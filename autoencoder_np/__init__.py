@@ -20,7 +20,7 @@ from .optimizers import SGD, Adam, Optimizer
 from .serialize import FileFormatError, load, save
 from .training import EarlyStopping, History, TrainingDiverged
 
-__version__ = "0.2.0.dev0"  # semantic versioning; .devN between releases; CHANGELOG.md says what changed
+__version__ = "0.2.0"  # semantic versioning; .devN between releases; CHANGELOG.md says what changed
 
 
 def __getattr__(name: str) -> object:
