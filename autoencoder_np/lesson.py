@@ -36,8 +36,8 @@ the package beside the lessons). In an assignment workspace the package beside t
 copy, which only ``python -m lessons.03_activations`` run from the workspace finds first. So ``lessons run``
 starts a lesson that way, from the folder that holds ``lessons/``; the "Next:" line repeats the form the
 running lesson was started with (``lessons run N`` itself when the lessons are not below the current
-directory, as for a course installed from a wheel); and a lesson started by path whose package is not the copy beside it says
-so in its first lines.
+directory, as for a course installed from a wheel); and a lesson started by path whose package is not the
+copy beside it says so in its first lines.
 """
 
 from __future__ import annotations

@@ -134,6 +134,22 @@ def test_the_readmes_commands_make_a_handout_and_a_teacher_folder_and_grade(tmp_
     assert not list(tmp_path.rglob("__pycache__")), "grading leaves no bytecode in the handout"
 
 
+def test_the_students_readme_shows_a_gradient_proof_that_runs_on_their_copy(dense_hw: tuple[Path, Path]) -> None:
+    """The README's ``ae.testing`` example imports the handout's package: unwritten there, correct in the solutions."""
+    handout, teacher = dense_hw
+    example = (handout / "README.md").read_text().split("```python\n")[1].split("```")[0]
+    for folder in (handout, teacher / "solutions"):
+        (folder / "check_dense.py").write_text(example)
+    unwritten = run(sys.executable, "check_dense.py", cwd=handout)
+    assert unwritten.returncode == 1
+    assert "NotImplementedError: dense.forward" in unwritten.stderr
+    solved = run(sys.executable, "check_dense.py", cwd=teacher / "solutions")
+    assert solved.returncode == 0, solved.stderr
+    assert "dense_backward: every gradient matches finite differences" in solved.stdout
+    (handout / "check_dense.py").unlink()
+    (teacher / "solutions" / "check_dense.py").unlink()
+
+
 def test_the_handout_carries_no_working_copy_and_no_hidden_seed(dense_hw: tuple[Path, Path]) -> None:
     handout, teacher = dense_hw
     assert not (handout / "autoencoder_np" / "assignments" / "reference.py").exists()

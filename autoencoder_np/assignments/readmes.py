@@ -36,6 +36,20 @@ if __name__ == "__main__":
 '''
 
 
+#: The student README's example of ``ae.testing`` on a textbook pair (a test runs it in a handout).
+PROVE_DENSE = """\
+import numpy as np
+
+import autoencoder_np as ae
+from autoencoder_np.textbook.dense import dense_backward, dense_forward
+
+rng = np.random.default_rng(0)
+x, W, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
+ae.testing.assert_function_gradients(dense_forward, dense_backward, x, W, b)
+print("dense_backward: every gradient matches finite differences")
+"""
+
+
 def _shares(config: Config, function: str) -> str:
     split = config.functions[function].split()
     return ", ".join(f"{name} {fmt(points)}" for name, points in split.items()) if len(split) > 1 else ""
@@ -72,6 +86,16 @@ carry `# noqa` only because the starter code does not use them yet.
 python grade.py                    # the public checks, with the grader's diagnosis of a wrong gradient
 python grade.py --json scores.json # the same, also as JSON
 ```
+
+To prove a backward pass on inputs you choose, call the checker the library's own tests use. Save this as
+`check_dense.py` here and run `python check_dense.py` (the same works for your other functions):
+
+```python
+{PROVE_DENSE}```
+
+A wrong gradient raises `AssertionError` with the same table and diagnosis as `grade.py`. In a pytest file
+with hypothesis installed, `ae.testing` also draws the inputs for you: see step 10 of
+`python -m lessons.07_gradient_checking`.
 
 You need Python ≥ 3.10 and NumPy; the lessons also need matplotlib. Run everything from this directory, so
 that Python imports this copy of `autoencoder_np` (not one you may have installed).
