@@ -71,7 +71,8 @@ def build(numbers: Sequence[int], out: Path, *, fast: bool, timeout: float = 900
     missing = [name for name in NOTEBOOK_TOOLS if importlib.util.find_spec(name) is None]
     if missing:
         raise ValueError(
-            f"lessons build needs {', '.join(missing)} (the notebooks extra): pip install -e '.[notebooks]'"
+            f"lessons build needs {', '.join(missing)} (the notebooks extra): pip install 'autoencoder_np[notebooks]'"
+            " (in a checkout: pip install -e '.[notebooks]')"
         )
     infos = sorted({find(number) for number in numbers}, key=lambda info: info.number) if numbers else CURRICULUM
     folder = lessons_dir()

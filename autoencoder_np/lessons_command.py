@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     print("\nRun one: python -m autoencoder_np lessons run 1 [--step] [--fast] [--out DIR]")
     lessons = lessons_dir()
     if lessons.parent.resolve() != Path.cwd().resolve():
-        print(f"The lessons are installed in {lessons}; your own copy to read and edit: "
+        print(f"The lessons are in {lessons}; your own copy to read and edit: "
               "python -m autoencoder_np lessons copy")  # fmt: skip
         return 0
     print("     or: python lessons/01_founding_example.py [--step] [--fast] [--out DIR]")

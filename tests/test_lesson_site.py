@@ -37,7 +37,7 @@ def test_build_without_the_extra_names_it(monkeypatch: pytest.MonkeyPatch, capsy
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines == [
         "autoencoder-np lessons: error: lessons build needs jupytext, nbclient, nbconvert, ipykernel (the notebooks "
-        "extra): pip install -e '.[notebooks]'"
+        "extra): pip install 'autoencoder_np[notebooks]' (in a checkout: pip install -e '.[notebooks]')"
     ]
 
 

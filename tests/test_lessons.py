@@ -278,7 +278,7 @@ def test_the_list_from_elsewhere_names_only_commands_that_work_there(
     assert main(["lessons"]) == 0
     footer = capsys.readouterr().out.split("Run one:")[1]
     assert "python lessons/01_founding_example.py" not in footer
-    assert f"The lessons are installed in {lessons_dir()}" in " ".join(footer.split())
+    assert f"The lessons are in {lessons_dir()}" in " ".join(footer.split())
     assert "python -m autoencoder_np lessons copy" in footer
 
 
