@@ -250,15 +250,20 @@ class Dense(Layer):
         Cache: x and W, which backward needs for dL/dW and dL/dx.
         """
         W, b = self.params["W"], self.params["b"]
-        x = self._input(x, ndim=2, dtype=W.dtype)
-        if x.shape[1] != self.in_features:
-            raise ValueError(f"{self!r}.forward: x has {x.shape[1]} features, expected {self.in_features}")
+        x = self._features(x)
         with self._guard("forward"):
             if self._textbook():
                 y, self.cache = textbook.dense_forward(x, W, b)
             else:
                 y, self.cache = fast.dense_forward(x, W, b)
         return y
+
+    def _features(self, x: Any) -> np.ndarray:
+        """``x`` checked at forward's boundary: 2-D of W's dtype with ``in_features`` columns."""
+        x = self._input(x, ndim=2, dtype=self.params["W"].dtype)
+        if x.shape[1] != self.in_features:
+            raise ValueError(f"{self!r}.forward: x has {x.shape[1]} features, expected {self.in_features}")
+        return x
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
         """grad_y: (batch, out_features) = dL/dy -> dL/dx: (batch, in_features), or None if not ``input_grad``.

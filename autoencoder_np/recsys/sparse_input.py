@@ -101,12 +101,10 @@ class SparseInputDense(RegularizedDense):
         Cache: x's non-zero entries, the batch size and W when the entries are few (``"rows"``, ``"cols"``,
         ``"values"``, ``"n_rows"``, ``"W"``), else x and W as Dense keeps them.
         """
-        W, b = self.params["W"], self.params["b"]
-        x = self._input(x, ndim=2, dtype=W.dtype)
-        if x.shape[1] != self.in_features:
-            raise ValueError(f"{self!r}.forward: x has {x.shape[1]} features, expected {self.in_features}")
         if self._textbook():
             return super().forward(x)
+        W, b = self.params["W"], self.params["b"]
+        x = self._features(x)
         rows, cols, values = nonzero_entries(x)
         if len(rows) >= self.gather_density * x.size:
             return super().forward(x)
