@@ -100,11 +100,12 @@ class Minibatches:
         self.arrays = arrays
         self.batch_size = batch_size
         self._buffers: dict[int, np.ndarray] = {}  # id(array) -> its batch buffer, made at the first gather
+        self._any_sparse = any(isinstance(a, CSR) for a in arrays)
 
     def __call__(self, start: int, order: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """The batch of rows ``start : start + batch_size``, taken from ``order`` when given."""
         X, y, mask = self.arrays
-        if order is None and not any(isinstance(a, CSR) for a in self.arrays):
+        if order is None and not self._any_sparse:
             stop = start + self.batch_size
             return X[start:stop], y[start:stop], None if mask is None else mask[start:stop]
         if order is None:
