@@ -261,7 +261,7 @@ def _batched_forward(layer: Any, X: Any, batch_size: int, where: str) -> np.ndar
     X = batches.matrix(X, "X", where, dtype) if batches.is_sparse(X) else as_array(X, "X", where, ndim=2)
     batch_size = check_int(batch_size, "batch_size", where)
     with training.unchecked(layer), overflow_as_error(where):
-        outputs = [layer.forward(batches.rows_of(X, i, i + batch_size)) for i in range(0, X.shape[0], batch_size)]
+        outputs = [layer.forward(batches.rows_of(X, i, i + batch_size)) for i in batches.starts(X.shape[0], batch_size)]
     return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
 
 
